@@ -1,0 +1,127 @@
+// Package config reads the platform's configuration from the environment.
+// A bad value fails Load with one line that names the variable.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is the process configuration. See README.md §Configuration.
+type Config struct {
+	// Database is "sqlite:<path>" or "mysql:<go-sql-driver DSN>".
+	Database string `env:"GJJ_DATABASE" envDefault:"sqlite:data/gjj.db"`
+	// Redis is "host:port" or a redis:// URL; empty means in-process cache,
+	// sessions and limiters (one instance only).
+	Redis string `env:"GJJ_REDIS"`
+	// Addr is the listen address of `gjj serve`.
+	Addr string `env:"GJJ_ADDR" envDefault:":8080"`
+	// Demo seeds demo data into an empty database at `gjj serve` start.
+	Demo bool `env:"GJJ_DEMO"`
+	// OpsToken, when set, enables the internal operations API (/api/ops/v1)
+	// for callers presenting "Authorization: Bearer <token>".
+	OpsToken string `env:"GJJ_OPS_TOKEN"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `env:"GJJ_LOG_LEVEL" envDefault:"info"`
+	// BodyLimit is the largest request body accepted, e.g. "1M".
+	BodyLimit string `env:"GJJ_BODY_LIMIT" envDefault:"1M"`
+}
+
+// Load reads the configuration from the environment map (os.Environ as a map
+// when nil) and validates it.
+func Load(environ map[string]string) (Config, error) {
+	var c Config
+	opts := env.Options{}
+	if environ != nil {
+		opts.Environment = environ
+	}
+	if err := env.ParseWithOptions(&c, opts); err != nil {
+		var agg env.AggregateError
+		if ae, ok := err.(env.AggregateError); ok && len(ae.Errors) > 0 {
+			agg = ae
+			return c, fmt.Errorf("configuration: %v", agg.Errors[0])
+		}
+		return c, fmt.Errorf("configuration: %v", err)
+	}
+	return c, c.Validate()
+}
+
+// Validate checks every value and names the first bad variable.
+func (c Config) Validate() error {
+	kind, rest, _ := strings.Cut(c.Database, ":")
+	switch {
+	case kind == "sqlite" && rest != "":
+	case kind == "mysql" && strings.Contains(rest, "/"):
+	default:
+		return fmt.Errorf(`GJJ_DATABASE=%q: want "sqlite:<path>" or "mysql:user:pass@tcp(host:3306)/db?parseTime=true&loc=UTC"`, redact(c.Database))
+	}
+	if c.Redis != "" {
+		if strings.Contains(c.Redis, "://") {
+			u, err := url.Parse(c.Redis)
+			if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+				return fmt.Errorf(`GJJ_REDIS=%q: want "host:port" or "redis://host:port/db"`, redact(c.Redis))
+			}
+		} else if _, port, err := net.SplitHostPort(c.Redis); err != nil || port == "" {
+			return fmt.Errorf(`GJJ_REDIS=%q: want "host:port" or "redis://host:port/db"`, c.Redis)
+		}
+	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		return fmt.Errorf(`GJJ_ADDR=%q: want a listen address such as ":8080" or "127.0.0.1:8080"`, c.Addr)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf(`GJJ_LOG_LEVEL=%q: want debug, info, warn or error`, c.LogLevel)
+	}
+	if _, err := ParseSize(c.BodyLimit); err != nil {
+		return fmt.Errorf(`GJJ_BODY_LIMIT=%q: want a size such as "512K" or "1M"`, c.BodyLimit)
+	}
+	return nil
+}
+
+// ParseSize parses "512", "512K", "1M" into bytes (at most 1G).
+func ParseSize(s string) (int64, error) {
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(s, "K"):
+		mult, s = 1<<10, strings.TrimSuffix(s, "K")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1<<20, strings.TrimSuffix(s, "M")
+	case strings.HasSuffix(s, "G"):
+		mult, s = 1<<30, strings.TrimSuffix(s, "G")
+	}
+	var n int64
+	if s == "" {
+		return 0, fmt.Errorf("empty size")
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return 0, fmt.Errorf("bad size")
+		}
+		n = n*10 + int64(r-'0')
+		if n > 1<<30 {
+			return 0, fmt.Errorf("size too large")
+		}
+	}
+	if n*mult > 1<<30 || n == 0 {
+		return 0, fmt.Errorf("size out of range")
+	}
+	return n * mult, nil
+}
+
+// redact hides a password in a DSN or URL ("user:***@…").
+func redact(s string) string {
+	at := strings.LastIndex(s, "@")
+	if at < 0 {
+		return s
+	}
+	head := s[:at]
+	if i := strings.LastIndex(head, ":"); i >= 0 {
+		return head[:i] + ":***" + s[at:]
+	}
+	return s
+}
