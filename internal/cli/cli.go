@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"gjj/internal/app"
 	"gjj/internal/platform/config"
 	"gjj/internal/platform/db"
 	"gjj/internal/platform/reqctx"
@@ -40,7 +41,10 @@ type Env struct {
 	Stderr io.Writer
 	Log    *slog.Logger
 	store  *db.DB
+	app    *app.App
 }
+
+func (e *Env) println(a ...any) { fmt.Fprintln(e.Stdout, a...) }
 
 // ExitError makes Run exit with Code after printing Msg (if any) to stderr.
 type ExitError struct {
@@ -53,6 +57,9 @@ func (e *ExitError) Error() string { return e.Msg }
 // Store opens the configured store once, applies pending migrations and
 // returns it. The store is closed when Run returns.
 func (e *Env) Store(ctx context.Context) (*db.DB, error) {
+	if e.app != nil {
+		return e.app.DB, nil
+	}
 	if e.store != nil {
 		return e.store, nil
 	}
@@ -115,6 +122,9 @@ func Run(ctx context.Context, args []string, environ map[string]string, stdout, 
 	defer func() {
 		if e.store != nil {
 			e.store.Close()
+		}
+		if e.app != nil {
+			e.app.Close()
 		}
 	}()
 	ctx = reqctx.WithActor(ctx, reqctx.Actor{ID: "system:cli", Channel: "system"})

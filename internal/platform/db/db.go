@@ -217,9 +217,18 @@ func IsDuplicate(err error) bool {
 	return errors.Is(err, errs.Duplicate)
 }
 
+// ErrRetry may be wrapped by a transaction body to ask InTx to roll back and run
+// it again in a fresh transaction (for example after losing an insert race whose
+// winner is visible only to a new snapshot).
+var ErrRetry = errors.New("transaction must be retried")
+
 // Retryable reports whether err means "the transaction lost a race; run it again":
-// MySQL deadlock (1213) or lock wait timeout (1205), SQLite BUSY or LOCKED.
+// MySQL deadlock (1213) or lock wait timeout (1205), SQLite BUSY or LOCKED, or
+// an error wrapping ErrRetry.
 func Retryable(err error) bool {
+	if errors.Is(err, ErrRetry) {
+		return true
+	}
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
 		return me.Number == 1213 || me.Number == 1205

@@ -62,7 +62,8 @@ func ParseYuan(s string) (Fen, error) {
 	if !allDigits(intPart) || !allDigits(frac) {
 		return 0, ErrSyntax
 	}
-	if len(intPart) > 16 {
+	// Leading zeros do not make an amount large ("0000…01" is one fen).
+	if len(strings.TrimLeft(intPart, "0")) > 16 {
 		return 0, ErrRange
 	}
 	whole, err := strconv.ParseInt(intPart, 10, 64)

@@ -1,0 +1,135 @@
+// Package app wires the platform together: it opens the store and the key-value
+// store, builds the services, seeds what every deployment needs (policy
+// defaults, code tables, business date, the center's ledger accounts) and
+// assembles the web server. cmd/gjj (through internal/cli) and multi-instance
+// tests use it; it holds no business rules.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"gjj/admin"
+	"gjj/admin/opsapi"
+	"gjj/channels/portal"
+	"gjj/internal/audit"
+	"gjj/internal/demo"
+	"gjj/internal/ledger"
+	"gjj/internal/platform/bizdate"
+	"gjj/internal/platform/config"
+	"gjj/internal/platform/date"
+	"gjj/internal/platform/db"
+	"gjj/internal/platform/kv"
+	"gjj/internal/platform/web"
+	"gjj/internal/policy"
+)
+
+// SettlementBank is the code of the center's default settlement bank (the
+// first three digits of its CNAPS number); its deposit account receives
+// remittances. Deployments with several banks open more accounts.
+const SettlementBank = "102"
+
+// App is a running platform instance's services.
+type App struct {
+	Config config.Config
+	Log    *slog.Logger
+	DB     *db.DB
+	KV     kv.Store
+	Audit  *audit.Log
+	Dates  *bizdate.Service
+	Ledger *ledger.Ledger
+	Policy *policy.Store
+}
+
+// Open opens the configured store (applying migrations), the key-value store
+// and the services, and seeds the platform's base data. Close releases them.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	d, err := db.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, fmt.Errorf("GJJ_DATABASE: %w", err)
+	}
+	if n, err := d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("migrations applied", "count", n, "store", d.Name)
+	}
+	store, err := kv.Open(cfg.Redis, "gjj:")
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("GJJ_REDIS: %w", err)
+	}
+	a := &App{Config: cfg, Log: log, DB: d, KV: store}
+	a.Audit = audit.New(d)
+	a.Dates = bizdate.New(d, a.Audit)
+	a.Ledger = ledger.New(d, a.Dates)
+	a.Policy = policy.New(d)
+	if err := a.bootstrap(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// bootstrap seeds what every deployment needs; each step is idempotent and
+// safe when several instances start together.
+func (a *App) bootstrap(ctx context.Context) error {
+	if _, err := a.Policy.Seed(ctx); err != nil {
+		return fmt.Errorf("seed policy defaults: %w", err)
+	}
+	if _, err := a.Policy.SeedCodes(ctx); err != nil {
+		return fmt.Errorf("seed code tables: %w", err)
+	}
+	if err := a.Dates.Ensure(ctx, date.FromTime(time.Now())); err != nil {
+		return fmt.Errorf("business date: %w", err)
+	}
+	if err := a.Ledger.EnsureCenterAccounts(ctx, SettlementBank); err != nil {
+		return fmt.Errorf("center ledger accounts: %w", err)
+	}
+	return nil
+}
+
+// SeedDemo seeds the demo data (idempotent) and reports whether it created it.
+func (a *App) SeedDemo(ctx context.Context) (bool, error) {
+	today, err := a.Dates.Today(ctx)
+	if err != nil {
+		return false, err
+	}
+	r, err := demo.Seed(ctx, a.DB, a.Ledger, a.Audit, SettlementBank, today)
+	return r.Created, err
+}
+
+// Server builds the web server with every route of the platform.
+func (a *App) Server() (*echo.Echo, error) {
+	limit, err := config.ParseSize(a.Config.BodyLimit)
+	if err != nil {
+		return nil, fmt.Errorf("GJJ_BODY_LIMIT: %w", err)
+	}
+	e := web.New(web.Options{Logger: a.Log, BodyLimit: limit})
+	checks := []web.Check{{Name: "database", Ping: a.DB.PingContext}}
+	if a.Config.Redis != "" {
+		checks = append(checks, web.Check{Name: "redis", Ping: a.KV.Ping})
+	}
+	web.Health(e, checks...)
+	portal.Register(e)
+	admin.Register(e)
+	opsapi.Register(e, opsapi.Deps{Token: a.Config.OpsToken, DB: a.DB, Ledger: a.Ledger, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates})
+	return e, nil
+}
+
+// Close releases the stores.
+func (a *App) Close() error {
+	var errList []error
+	if a.KV != nil {
+		errList = append(errList, a.KV.Close())
+	}
+	if a.DB != nil {
+		errList = append(errList, a.DB.Close())
+	}
+	return errors.Join(errList...)
+}

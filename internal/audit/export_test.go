@@ -1,0 +1,4 @@
+package audit
+
+// HashOf exposes the chain hash to the external tests.
+var HashOf = hashOf

@@ -1,0 +1,120 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"gjj/internal/platform/errs"
+)
+
+// CheckTimeout bounds each readiness check.
+const CheckTimeout = 2 * time.Second
+
+// Check is one dependency the instance needs to serve traffic, e.g.
+// {Name: "database", Ping: db.PingContext}. Ping must honour ctx.
+type Check struct {
+	Name string
+	Ping func(ctx context.Context) error
+}
+
+// Health registers GET /healthz (200 {"status":"ok"} while the process is up)
+// and GET /readyz, which runs every check concurrently with CheckTimeout each:
+// all ok → 200 {"status":"ready","checks":{"<name>":"ok",…}}; any failure → 503
+// problem "platform.not_ready" whose "checks" member says "down: <short
+// error>" for each failing part (credentials in the error are masked).
+// GET /metrics is registered by New. Called once by the command wiring.
+func Health(e *echo.Echo, checks ...Check) {
+	e.GET("/healthz", func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+	e.GET("/readyz", func(c echo.Context) error {
+		results, ok := runChecks(c.Request().Context(), checks)
+		if !ok {
+			return errs.New(errs.Unavailable, CodeNotReady, "服务尚未就绪，请稍后再试").With("checks", results)
+		}
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+		return c.JSON(http.StatusOK, map[string]any{"status": "ready", "checks": results})
+	})
+}
+
+func runChecks(ctx context.Context, checks []Check) (map[string]string, bool) {
+	results := make(map[string]string, len(checks))
+	ok := true
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, ch := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := ping(ctx, ch)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				ok = false
+				results[ch.Name] = "down: " + shortError(err)
+				return
+			}
+			results[ch.Name] = "ok"
+		}()
+	}
+	wg.Wait()
+	return results, ok
+}
+
+// ping runs one check with its own timeout; a panic or a hang counts as down.
+func ping(ctx context.Context, ch Check) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, CheckTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("check panicked: %v", r)
+			}
+		}()
+		if ch.Ping == nil {
+			done <- errors.New("no check function")
+			return
+		}
+		done <- ch.Ping(ctx)
+	}()
+	select {
+	case err = <-done:
+		if err != nil && ctx.Err() != nil {
+			return fmt.Errorf("timeout after %s", CheckTimeout)
+		}
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("timeout after %s", CheckTimeout)
+	}
+}
+
+var userinfo = regexp.MustCompile(`[^\s/@:]+:[^\s/@]*@`)
+
+// shortError is the first 120 bytes of err's text with any "user:password@"
+// masked; errs.Error shows its code only.
+func shortError(err error) string {
+	var ee *errs.Error
+	if errors.As(err, &ee) && ee.Code != "" {
+		return ee.Code
+	}
+	s := userinfo.ReplaceAllString(err.Error(), "***@")
+	if len(s) > 120 {
+		s = s[:120]
+		for len(s) > 0 && s[len(s)-1]&0xC0 == 0x80 { // do not split a UTF-8 sequence
+			s = s[:len(s)-1]
+		}
+		if len(s) > 0 && s[len(s)-1] >= 0xC0 {
+			s = s[:len(s)-1]
+		}
+	}
+	return s
+}
