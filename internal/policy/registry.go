@@ -176,6 +176,7 @@ var registry = func() map[string]Spec {
 // Lookup returns the Spec of a known key.
 func Lookup(key string) (Spec, bool) {
 	s, ok := registry[key]
+	s.Options = slices.Clone(s.Options)
 	return s, ok
 }
 
@@ -298,6 +299,7 @@ func integer(key, title string, lo, hi int64) Spec {
 }
 
 func enum(key, title string, options []string) Spec {
+	options = slices.Clone(options) // the exported lists stay harmless to modify
 	s := Spec{Key: key, Kind: KindEnum, Title: title, Options: options, Allowed: strings.Join(options, "、")}
 	s.Validate = func(v string) error {
 		if !slices.Contains(options, v) {

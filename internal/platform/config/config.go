@@ -3,9 +3,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"reflect"
 	"strings"
 
 	"github.com/caarlos0/env/v11"
@@ -40,14 +42,24 @@ func Load(environ map[string]string) (Config, error) {
 		opts.Environment = environ
 	}
 	if err := env.ParseWithOptions(&c, opts); err != nil {
-		var agg env.AggregateError
 		if ae, ok := err.(env.AggregateError); ok && len(ae.Errors) > 0 {
-			agg = ae
-			return c, fmt.Errorf("configuration: %v", agg.Errors[0])
+			err = ae.Errors[0]
+		}
+		var pe env.ParseError
+		if errors.As(err, &pe) {
+			return c, fmt.Errorf("%s: cannot read the value as %s (%v)", envName(pe.Name), pe.Type, pe.Err)
 		}
 		return c, fmt.Errorf("configuration: %v", err)
 	}
 	return c, c.Validate()
+}
+
+// envName returns the environment variable of a Config field.
+func envName(field string) string {
+	if f, ok := reflect.TypeOf(Config{}).FieldByName(field); ok {
+		return f.Tag.Get("env")
+	}
+	return field
 }
 
 // Validate checks every value and names the first bad variable.

@@ -108,7 +108,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		}
 	}
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(FULL)&_txlock=immediate&_time_format=sqlite"
+		"&_pragma=synchronous(FULL)&_txlock=immediate&_time_format=sqlite&_timezone=UTC"
 	x, err := sqlx.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err

@@ -46,6 +46,19 @@ func MySQL(t testing.TB) *db.DB {
 // MySQLEmpty is MySQL without migrations.
 func MySQLEmpty(t testing.TB) *db.DB {
 	t.Helper()
+	d, err := db.Open(context.Background(), "mysql:"+MySQLDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// MySQLDatabase creates an empty MariaDB database that is dropped when the test
+// ends and returns a go-sql-driver DSN for it (for processes under test). It
+// skips (or fails when required) if MariaDB does not answer.
+func MySQLDatabase(t testing.TB) string {
+	t.Helper()
 	ctx := context.Background()
 	admin := testenv.MySQLAdminDSN(t)
 	cfg, err := mysql.ParseDSN(admin)
@@ -71,12 +84,8 @@ func MySQLEmpty(t testing.TB) *db.DB {
 		}
 	})
 	cfg.DBName = name
-	d, err := db.Open(ctx, "mysql:"+cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
+	cfg.ParseTime = true
+	return cfg.FormatDSN()
 }
 
 // Each runs f as two subtests, "sqlite" and "mysql", each on its own fresh store.
