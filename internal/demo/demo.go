@@ -75,10 +75,12 @@ func Seed(ctx context.Context, d *db.DB, l *ledger.Ledger, a *audit.Log, bank st
 	if err != nil {
 		return Result{}, err
 	}
+	created := false
 	err = d.InTx(ctx, func(tx *db.Tx) error {
 		now := db.Now()
+		created = false
 		if err := tx.GetContext(ctx, &exists, `SELECT COUNT(*) FROM unit WHERE uscc = ?`, UnitUSCC); err != nil || exists > 0 {
-			return err
+			return err // exists: another instance seeded it (this may be a retry)
 		}
 		for _, s := range Staff {
 			res, err := tx.ExecContext(ctx, `INSERT INTO staff_user (username, display_name, branch, status, created_at) VALUES (?, ?, 'center', 'active', ?)`,
@@ -135,6 +137,7 @@ func Seed(ctx context.Context, d *db.DB, l *ledger.Ledger, a *audit.Log, bank st
 		}
 		_, err = a.Append(ctx, tx, audit.Record{Action: "demo.seed", Object: "unit:" + UnitNo,
 			After: fmt.Sprintf(`{"staff":%d,"employees":%d}`, len(Staff), len(Employees))})
+		created = err == nil
 		return err
 	})
 	if errors.Is(err, errs.Duplicate) {
@@ -144,7 +147,7 @@ func Seed(ctx context.Context, d *db.DB, l *ledger.Ledger, a *audit.Log, bank st
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Created: true}, nil
+	return Result{Created: created}, nil
 }
 
 func credential(ctx context.Context, tx *db.Tx, subjectType string, id int64, hash, totp string) error {

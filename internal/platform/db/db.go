@@ -117,11 +117,25 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	x.SetMaxOpenConns(8)
 	x.SetMaxIdleConns(8)
 	d := &DB{DB: x, Dialect: SQLite, Name: "sqlite:" + path}
-	if err := x.PingContext(ctx); err != nil {
-		x.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	// Switching a new file to WAL needs a lock that SQLite does not wait for
+	// (no busy handler), so a second process opening the file at the same
+	// moment gets SQLITE_BUSY; retry that for a few seconds.
+	for attempt := 0; ; attempt++ {
+		err = x.PingContext(ctx)
+		if err == nil {
+			return d, nil
+		}
+		if !Retryable(err) || attempt >= 50 {
+			x.Close()
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		select {
+		case <-time.After(100 * time.Millisecond):
+		case <-ctx.Done():
+			x.Close()
+			return nil, ctx.Err()
+		}
 	}
-	return d, nil
 }
 
 func openMySQL(ctx context.Context, dsn string) (*DB, error) {
