@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"time"
+	_ "time/tzdata" // Asia/Shanghai even on hosts without a zone database
 
 	"gjj/internal/platform/errs"
 )
