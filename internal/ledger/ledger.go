@@ -183,13 +183,7 @@ type PostedLine struct {
 // with the same code and the same type and owner exists (ErrAccountExists when
 // they differ).
 func (l *Ledger) OpenAccount(ctx context.Context, s AccountSpec) (*Account, error) {
-	var a *Account
-	err := l.db.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		a, err = l.OpenAccountTx(ctx, tx, s)
-		return err
-	})
-	return a, err
+	return db.Get(ctx, l.db, func(tx *db.Tx) (*Account, error) { return l.OpenAccountTx(ctx, tx, s) })
 }
 
 // OpenAccountTx is OpenAccount inside the caller's transaction.
@@ -242,16 +236,7 @@ func accountByCode(ctx context.Context, q db.Querier, code string) (*Account, er
 
 // Post posts the entry in its own transaction. See PostTx.
 func (l *Ledger) Post(ctx context.Context, r Request) (*Entry, error) {
-	var e *Entry
-	err := l.db.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		e, err = l.PostTx(ctx, tx, r)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return e, nil
+	return db.Get(ctx, l.db, func(tx *db.Tx) (*Entry, error) { return l.PostTx(ctx, tx, r) })
 }
 
 // PostTx posts the entry inside the caller's transaction, so a business state
@@ -352,18 +337,8 @@ func (l *Ledger) post(ctx context.Context, tx *db.Tx, r Request, reverses *entry
 	fp := r.fingerprint(revSerial)
 
 	// 1. A serial that exists: replay or refuse.
-	if prev, err := entryBySerial(ctx, tx, r.Serial); err == nil {
-		if prev.Fingerprint != fp {
-			return nil, ErrSerialReused.With("serial", r.Serial)
-		}
-		e, err := loadEntry(ctx, tx, prev)
-		if err != nil {
-			return nil, err
-		}
-		e.Replayed = true
-		return e, nil
-	} else if !errors.Is(err, ErrEntryNotFound) {
-		return nil, err
+	if e, err := replay(ctx, tx, r.Serial, fp); e != nil || err != nil {
+		return e, err
 	}
 
 	bizDate := r.BizDate
@@ -495,6 +470,28 @@ func lockAccounts(ctx context.Context, tx *db.Tx, lines []Line) (map[string]*loc
 	return out, nil
 }
 
+// replay returns the entry already posted under serial (Replayed set) when its
+// fingerprint is fp, ErrSerialReused when it differs, and nil, nil when the
+// serial is new.
+func replay(ctx context.Context, q db.Querier, serial, fp string) (*Entry, error) {
+	prev, err := entryBySerial(ctx, q, serial)
+	if errors.Is(err, ErrEntryNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if prev.Fingerprint != fp {
+		return nil, ErrSerialReused.With("serial", serial)
+	}
+	e, err := loadEntry(ctx, q, prev)
+	if err != nil {
+		return nil, err
+	}
+	e.Replayed = true
+	return e, nil
+}
+
 func entryBySerial(ctx context.Context, q db.Querier, serial string) (*entryRow, error) {
 	var e entryRow
 	err := q.GetContext(ctx, &e, `SELECT `+entryCols+` FROM journal_entry WHERE serial = ?`, serial)
@@ -545,13 +542,7 @@ type ReverseRequest struct {
 // account (money already withdrawn) is ErrInsufficient. Replaying the same
 // reversal serial returns the first result.
 func (l *Ledger) Reverse(ctx context.Context, r ReverseRequest) (*Entry, error) {
-	var e *Entry
-	err := l.db.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		e, err = l.ReverseTx(ctx, tx, r)
-		return err
-	})
-	return e, err
+	return db.Get(ctx, l.db, func(tx *db.Tx) (*Entry, error) { return l.ReverseTx(ctx, tx, r) })
 }
 
 // ReverseTx is Reverse inside the caller's transaction.
@@ -589,16 +580,8 @@ func (l *Ledger) ReverseTx(ctx context.Context, tx *db.Tx, r ReverseRequest) (*E
 	}
 	// A replay of this reversal returns the first result; any other entry that
 	// already reversed the original makes this one a duplicate.
-	if prev, err := entryBySerial(ctx, tx, r.Serial); err == nil {
-		if prev.Fingerprint != req.fingerprint(orig.Serial) {
-			return nil, ErrSerialReused.With("serial", r.Serial)
-		}
-		e, err := loadEntry(ctx, tx, prev)
-		if err != nil {
-			return nil, err
-		}
-		e.Replayed = true
-		return e, nil
+	if e, err := replay(ctx, tx, r.Serial, req.fingerprint(orig.Serial)); e != nil || err != nil {
+		return e, err
 	}
 	var by string
 	err = tx.GetContext(ctx, &by, `SELECT serial FROM journal_entry WHERE reverses_id = ?`, orig.ID)

@@ -277,3 +277,19 @@ func NoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 // Now returns the wall-clock time in UTC truncated to microseconds, the
 // precision both stores keep; store timestamps only through it.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Get runs fn in a transaction like InTx and returns its result: the
+// one-line form of "var v T; InTx(func(tx) { v, err = f(tx) })".
+func Get[T any](ctx context.Context, d *DB, fn func(tx *Tx) (T, error)) (T, error) {
+	var v T
+	err := d.InTx(ctx, func(tx *Tx) error {
+		var err error
+		v, err = fn(tx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
