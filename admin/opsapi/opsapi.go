@@ -87,7 +87,7 @@ func (h *handler) openAccount(c echo.Context) error {
 			return err
 		}
 		_, err = h.d.Audit.Append(ctx, tx, audit.Record{Action: "ledger.open_account", Object: "ledger_account:" + a.Code,
-			After: `{"type":"` + string(a.Type) + `","owner":"` + a.OwnerType + `:` + a.OwnerID + `"}`})
+			After: audit.Summary(map[string]any{"type": a.Type, "owner": a.OwnerType + ":" + a.OwnerID})})
 		return err
 	})
 	if err != nil {
@@ -152,7 +152,7 @@ func (h *handler) post(c echo.Context) error {
 			return err
 		}
 		_, err = h.d.Audit.Append(ctx, tx, audit.Record{Action: "ledger.post", Object: "journal_entry:" + e.Serial,
-			After: `{"biz_type":"` + e.BizType + `","lines":` + strconv.Itoa(len(e.Lines)) + `}`})
+			After: audit.Summary(map[string]any{"biz_type": e.BizType, "lines": len(e.Lines)})})
 		return err
 	})
 	if err != nil {
@@ -196,7 +196,7 @@ func (h *handler) reverse(c echo.Context) error {
 			return err
 		}
 		_, err = h.d.Audit.Append(ctx, tx, audit.Record{Action: "ledger.reverse", Object: "journal_entry:" + req.Original,
-			After: `{"reversal":"` + e.Serial + `"}`})
+			After: audit.Summary(map[string]any{"reversal": e.Serial})})
 		return err
 	})
 	if err != nil {

@@ -35,6 +35,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -329,4 +330,15 @@ func hashOf(e Entry) string {
 		h.Write([]byte(f))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Summary encodes v as compact JSON for Record.Before/After. Use it instead of
+// splicing strings so free text cannot forge fields; values that cannot be
+// encoded yield `{"unencodable":true}`.
+func Summary(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return `{"unencodable":true}`
+	}
+	return string(b)
 }

@@ -136,7 +136,7 @@ func Seed(ctx context.Context, d *db.DB, l *ledger.Ledger, a *audit.Log, bank st
 			}
 		}
 		_, err = a.Append(ctx, tx, audit.Record{Action: "demo.seed", Object: "unit:" + UnitNo,
-			After: fmt.Sprintf(`{"staff":%d,"employees":%d}`, len(Staff), len(Employees))})
+			After: audit.Summary(map[string]int{"staff": len(Staff), "employees": len(Employees)})})
 		created = err == nil
 		return err
 	})
