@@ -61,6 +61,8 @@ type DB struct {
 	Dialect Dialect
 	// Name is a display form of the store without credentials.
 	Name string
+	// path is the SQLite file (empty on MySQL).
+	path string
 }
 
 // Tx is a store transaction opened by DB.InTx.
@@ -116,7 +118,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// SQLite has one writer at a time; a small pool keeps waiting writers few.
 	x.SetMaxOpenConns(8)
 	x.SetMaxIdleConns(8)
-	d := &DB{DB: x, Dialect: SQLite, Name: "sqlite:" + path}
+	d := &DB{DB: x, Dialect: SQLite, Name: "sqlite:" + path, path: path}
 	// Switching a new file to WAL needs a lock that SQLite does not wait for
 	// (no busy handler), so a second process opening the file at the same
 	// moment gets SQLITE_BUSY; retry that for a few seconds.

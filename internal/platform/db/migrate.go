@@ -3,8 +3,12 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"syscall"
+	"time"
 
 	"github.com/pressly/goose/v3"
 
@@ -31,6 +35,16 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}
+	if d.Dialect == SQLite {
+		// Processes opening one new file together (gjj serve and gjj demo,
+		// say) would each create the tables; a lock file next to the database
+		// makes them take turns.
+		unlock, err := lockFile(ctx, d.path+".migrate-lock")
+		if err != nil {
+			return 0, fmt.Errorf("migration lock: %w", err)
+		}
+		defer unlock()
+	}
 	if d.Dialect == MySQL {
 		conn, err := d.DB.Conn(ctx)
 		if err != nil {
@@ -51,6 +65,32 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 		return len(res), fmt.Errorf("migrate up: %w", err)
 	}
 	return len(res), nil
+}
+
+// lockFile takes an exclusive advisory lock (flock) on path, waiting up to two
+// minutes, and returns the function that releases it.
+func lockFile(ctx context.Context, path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			return nil, err
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // MigrationStatus is one embedded migration and whether it is applied.
