@@ -2,7 +2,6 @@
 GO      ?= go
 BIN     ?= bin/gjj
 PKGS    ?= ./...
-export GJJ_DATABASE ?= sqlite:data/gjj.db
 
 .PHONY: run build test vet fmt-check bench fuzz clean
 

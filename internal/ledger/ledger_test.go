@@ -408,6 +408,7 @@ func TestVerifyNamesCulprits(t *testing.T) {
 		{"stored balance changed", `UPDATE ledger_account SET balance_fen = balance_fen + 1 WHERE code = 'P1'`, "balance_mismatch", "P1"},
 		{"posting amount changed", `UPDATE posting SET amount_fen = amount_fen + 100 WHERE line_no = 2 AND entry_id = (SELECT id FROM journal_entry WHERE serial = 'T-1')`, "unbalanced_entry", "T-1"},
 		{"posting deleted", `DELETE FROM posting WHERE line_no = 1 AND entry_id = (SELECT id FROM journal_entry WHERE serial = 'T-2')`, "unbalanced_entry", "T-2"},
+		{"reversal no longer mirrors its original", `UPDATE posting SET amount_fen = amount_fen - 1 WHERE entry_id = (SELECT id FROM journal_entry WHERE serial = 'REV-T-2')`, "reversal_mismatch", "REV-T-2"},
 		{"posting's running balance changed", `UPDATE posting SET balance_after_fen = 1 WHERE line_no = 2 AND entry_id = (SELECT id FROM journal_entry WHERE serial = 'T-1')`, "running_balance", "P1"},
 	}
 	for _, tc := range tamper {
@@ -419,6 +420,9 @@ func TestVerifyNamesCulprits(t *testing.T) {
 					if _, err := l.Post(ctx, deposit(s, "P1", money.Fen(1000*(i+1)))); err != nil {
 						t.Fatal(err)
 					}
+				}
+				if _, err := l.Reverse(ctx, ledger.ReverseRequest{Original: "T-2", Serial: "REV-T-2"}); err != nil {
+					t.Fatal(err)
 				}
 				mustVerify(t, d)
 				if _, err := d.ExecContext(ctx, tc.sql); err != nil {
