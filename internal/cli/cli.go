@@ -119,6 +119,7 @@ func Run(ctx context.Context, args []string, environ map[string]string, stdout, 
 		return 2
 	}
 	e := &Env{Config: cfg, Stdout: stdout, Stderr: stderr, Log: NewLogger(stderr, cfg.LogLevel)}
+	slog.SetDefault(e.Log)
 	defer func() {
 		if e.store != nil {
 			e.store.Close()

@@ -233,27 +233,20 @@ var codeSeed = []codeTable{
 // every start; it returns how many rows it inserted. Called by the wiring and tests.
 func (s *Store) SeedCodes(ctx context.Context) (int, error) {
 	from := date.MustParse(codesFrom)
-	var inserted int
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+	return db.Get(ctx, s.db, func(tx *db.Tx) (int, error) {
 		n := 0
 		q := tx.Dialect.InsertIgnore() + ` INTO code_item (table_id, code, name, std_ref, valid_from, valid_to) VALUES (?, ?, ?, ?, ?, NULL)`
 		for _, t := range codeSeed {
 			for _, it := range t.items {
-				res, err := tx.ExecContext(ctx, q, t.id, it[0], it[1], t.stdRef, from)
+				k, err := tx.ExecCount(ctx, q, t.id, it[0], it[1], t.stdRef, from)
 				if err != nil {
-					return err
-				}
-				k, err := res.RowsAffected()
-				if err != nil {
-					return err
+					return 0, err
 				}
 				n += int(k)
 			}
 		}
-		inserted = n
-		return nil
+		return n, nil
 	})
-	return inserted, err
 }
 
 const codeCols = `table_id, code, name, std_ref, valid_from, valid_to`

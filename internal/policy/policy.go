@@ -265,24 +265,17 @@ func (s *Store) Seed(ctx context.Context) (int, error) {
 			return 0, errs.Newf(errs.Internal, "policy.bad_default", "默认参数 %s=%q 不合法", d.key, d.value).Wrap(err)
 		}
 	}
-	var inserted int
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+	return db.Get(ctx, s.db, func(tx *db.Tx) (int, error) {
 		n := 0
 		now := db.Now()
 		q := tx.Dialect.InsertIgnore() + ` INTO policy_param (` + versionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
 		for _, d := range defaults {
-			res, err := tx.ExecContext(ctx, q, d.key, d.value, date.MustParse(d.from), SeedActor, SeedActor, "seed", now)
+			k, err := tx.ExecCount(ctx, q, d.key, d.value, date.MustParse(d.from), SeedActor, SeedActor, "seed", now)
 			if err != nil {
-				return err
-			}
-			k, err := res.RowsAffected()
-			if err != nil {
-				return err
+				return 0, err
 			}
 			n += int(k)
 		}
-		inserted = n
-		return nil
+		return n, nil
 	})
-	return inserted, err
 }

@@ -7,9 +7,12 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +29,14 @@ import (
 func init() {
 	// Both dialects use '?' placeholders; make that explicit for sqlx.In/Rebind.
 	sqlx.BindDriver("sqlite", sqlx.QUESTION)
+	// The MySQL driver's own messages (dropped connections…) go to the
+	// platform's JSON log instead of a bare line on stderr.
+	_ = mysql.SetLogger(driverLog{})
 }
+
+type driverLog struct{}
+
+func (driverLog) Print(v ...any) { slog.Warn("mysql driver", "detail", fmt.Sprint(v...)) }
 
 // Dialect names the SQL dialect of a store.
 type Dialect string
@@ -257,8 +267,9 @@ func Retryable(err error) bool {
 	return false
 }
 
-// MapError turns store-level duplicate-key errors into errs.Duplicate (wrapping
-// the original) and leaves every other error as it is.
+// MapError turns store-level duplicate-key errors into errs.Duplicate and
+// connection failures into ErrUnavailable (both wrapping the original), and
+// leaves every other error as it is.
 func MapError(err error) error {
 	if err == nil {
 		return nil
@@ -270,7 +281,26 @@ func MapError(err error) error {
 	if IsDuplicate(err) {
 		return errs.Duplicate.Wrap(err)
 	}
+	if Unreachable(err) {
+		return ErrUnavailable.Wrap(err)
+	}
 	return err
+}
+
+// ErrUnavailable is what callers see when the store cannot be reached; the
+// transaction did not commit (or, for a failure during COMMIT, its outcome is
+// unknown and a retry with the same business serial settles it).
+var ErrUnavailable = errs.New(errs.Unavailable, "store.unavailable", "数据库暂时不可用，请稍后再试")
+
+// Unreachable reports whether err means the store could not be reached: a
+// broken or refused connection rather than an answer from the server.
+func Unreachable(err error) bool {
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	var ne net.Error
+	var oe *net.OpError
+	return errors.As(err, &oe) || errors.As(err, &ne)
 }
 
 // NoRows reports whether err is sql.ErrNoRows.
@@ -294,4 +324,14 @@ func Get[T any](ctx context.Context, d *DB, fn func(tx *Tx) (T, error)) (T, erro
 		return zero, err
 	}
 	return v, nil
+}
+
+// ExecCount runs a statement and returns how many rows it affected (with
+// InsertIgnore: how many it inserted).
+func (tx *Tx) ExecCount(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

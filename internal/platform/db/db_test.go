@@ -3,10 +3,15 @@ package db_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
 
 	"gjj/internal/platform/db"
 	"gjj/internal/platform/dbtest"
@@ -130,5 +135,60 @@ func TestOpenRejectsBadSpec(t *testing.T) {
 		} else if strings.Contains(err.Error(), "password") {
 			t.Errorf("Open(%q) error leaks: %v", spec, err)
 		}
+	}
+}
+
+func TestUnreachableStoreIsUnavailable(t *testing.T) {
+	// MariaDB reached through a proxy that the test then cuts: transactions
+	// must fail as unavailable (503), not internal.
+	dsn := dbtest.MySQLDatabase(t)
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upstream := cfg.Addr
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", upstream)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, up)
+			mu.Unlock()
+			go func() { _, _ = io.Copy(up, c); up.Close() }()
+			go func() { _, _ = io.Copy(c, up); c.Close() }()
+		}
+	}()
+	cfg.Addr = ln.Addr().String()
+	ctx := context.Background()
+	d, err := db.Open(ctx, "mysql:"+cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.InTx(ctx, func(tx *db.Tx) error { return nil }); err != nil {
+		t.Fatalf("through the proxy: %v", err)
+	}
+	ln.Close()
+	mu.Lock()
+	for _, c := range conns {
+		c.Close()
+	}
+	mu.Unlock()
+	err = d.InTx(ctx, func(tx *db.Tx) error { return nil })
+	if errs.KindOf(err) != errs.Unavailable || !errors.Is(err, db.ErrUnavailable) {
+		t.Fatalf("err = %v (kind %s), want store.unavailable", err, errs.KindOf(err))
 	}
 }

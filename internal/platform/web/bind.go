@@ -55,12 +55,6 @@ func BindJSON(c echo.Context, v any) error {
 	}
 }
 
-// JSON writes v as a JSON answer with the given status. Any handler may call
-// it; it returns the write error, if any.
-func JSON(c echo.Context, status int, v any) error {
-	return c.JSON(status, v)
-}
-
 func isJSONContentType(ct string) bool {
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != echo.MIMEApplicationJSON {

@@ -31,7 +31,7 @@ func bindEcho(t *testing.T) *echo.Echo {
 		if err := web.BindJSON(c, &p); err != nil {
 			return err
 		}
-		return web.JSON(c, http.StatusOK, p)
+		return c.JSON(http.StatusOK, p)
 	})
 	e.POST("/api/raw", func(c echo.Context) error {
 		b, err := io.ReadAll(c.Request().Body)
