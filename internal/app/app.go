@@ -18,7 +18,9 @@ import (
 	"gjj/admin/opsapi"
 	"gjj/channels/portal"
 	"gjj/internal/audit"
+	"gjj/internal/core/deposit"
 	"gjj/internal/demo"
+	"gjj/internal/exchange"
 	"gjj/internal/ledger"
 	"gjj/internal/platform/bizdate"
 	"gjj/internal/platform/config"
@@ -44,6 +46,10 @@ type App struct {
 	Dates  *bizdate.Service
 	Ledger *ledger.Ledger
 	Policy *policy.Store
+	// Bank is the settlement bank: the in-process simulator until a bank
+	// driver is configured.
+	Bank    *exchange.Simulator
+	Deposit *deposit.Service
 }
 
 // Open opens the configured store (applying migrations), the key-value store
@@ -69,6 +75,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Dates = bizdate.New(d, a.Audit)
 	a.Ledger = ledger.New(d, a.Dates)
 	a.Policy = policy.New(d)
+	a.Bank = exchange.NewSimulator()
+	a.Deposit = deposit.New(deposit.Deps{DB: d, Ledger: a.Ledger, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates, Bank: a.Bank, BankCode: SettlementBank})
 	if err := a.bootstrap(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -100,7 +108,7 @@ func (a *App) SeedDemo(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	r, err := demo.Seed(ctx, a.DB, a.Ledger, a.Audit, SettlementBank, today)
+	r, err := demo.Seed(ctx, a.DB, a.Deposit, a.Audit, today)
 	return r.Created, err
 }
 

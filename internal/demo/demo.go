@@ -10,8 +10,8 @@ import (
 	"fmt"
 
 	"gjj/internal/audit"
+	"gjj/internal/core/deposit"
 	"gjj/internal/identity"
-	"gjj/internal/ledger"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
@@ -60,10 +60,10 @@ type Result struct {
 
 // Seed inserts the demo data in one transaction, or nothing when the demo unit
 // already exists (idempotent). Opening balances are ledger postings from the
-// bank deposit account (bank is the settlement bank code), so `gjj ledger
-// verify` holds afterwards; accounts open on today (the business date). The
-// whole seed is one audit record.
-func Seed(ctx context.Context, d *db.DB, l *ledger.Ledger, a *audit.Log, bank string, today date.Date) (Result, error) {
+// settlement bank's deposit account through deposit.ImportUnitTx, so `gjj
+// ledger verify` holds afterwards; the unit is paid through the month before
+// today's (the business date), so the next bill is this month's.
+func Seed(ctx context.Context, d *db.DB, dep *deposit.Service, a *audit.Log, today date.Date) (Result, error) {
 	var exists int
 	if err := d.GetContext(ctx, &exists, `SELECT COUNT(*) FROM unit WHERE uscc = ?`, UnitUSCC); err != nil {
 		return Result{}, err
@@ -93,46 +93,29 @@ func Seed(ctx context.Context, d *db.DB, l *ledger.Ledger, a *audit.Log, bank st
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO unit (unit_no, uscc, name, status, ratio_unit_bps, ratio_person_bps, paid_through, created_at)
-			VALUES (?, ?, ?, '01', 1200, 1200, ?, ?)`, UnitNo, UnitUSCC, UnitName, "", now)
-		if err != nil {
-			return fmt.Errorf("unit: %w", err)
+		in := deposit.ImportUnit{UnitNo: UnitNo, USCC: UnitUSCC, Name: UnitName, Address: "福州市鼓楼区示例路 1 号", LegalRep: "王建国",
+			Payday: 10, UnitBps: 1200, PersonBps: 1200, FirstMonth: date.MustParseMonth("2020-01"), PaidThrough: today.MonthOf().Add(-1),
+			Agents: []deposit.ImportPerson{{IDNumber: AgentID, Name: Employees[0].Name, Mobile: Employees[0].Mobile}}}
+		for _, emp := range Employees {
+			in.Employees = append(in.Employees, deposit.ImportEmployee{
+				ImportPerson: deposit.ImportPerson{IDNumber: emp.IDNumber, Name: emp.Name, Mobile: emp.Mobile},
+				AccountNo:    emp.AccountNo, BankCard: "62220202000012" + emp.AccountNo[len(emp.AccountNo)-2:], Base: emp.Base,
+				StartMonth: in.FirstMonth, PaidThrough: in.PaidThrough, Opening: emp.Opening})
 		}
-		unitID, _ := res.LastInsertId()
-		for i, emp := range Employees {
-			res, err := tx.ExecContext(ctx, `INSERT INTO person (id_type, id_number, name, mobile, created_at) VALUES ('01', ?, ?, ?, ?)`,
-				emp.IDNumber, emp.Name, emp.Mobile, now)
-			if err != nil {
-				return fmt.Errorf("person %d: %w", i+1, err)
-			}
-			personID, _ := res.LastInsertId()
+		if _, err := dep.ImportUnitTx(ctx, tx, in); err != nil {
+			return err
+		}
+		for _, emp := range Employees {
 			totp := "" // employees log in with a password; unit agents also need TOTP
 			if emp.IDNumber == AgentID {
 				totp = TOTPSecret
 			}
+			var personID int64
+			if err := tx.GetContext(ctx, &personID, `SELECT id FROM person WHERE id_number = ?`, emp.IDNumber); err != nil {
+				return err
+			}
 			if err := credential(ctx, tx, "person", personID, hash, totp); err != nil {
 				return err
-			}
-			if emp.IDNumber == AgentID {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO unit_agent (unit_id, person_id, created_at) VALUES (?, ?, ?)`, unitID, personID, now); err != nil {
-					return fmt.Errorf("unit agent: %w", err)
-				}
-			}
-			acct, err := l.OpenAccountTx(ctx, tx, ledger.AccountSpec{Code: ledger.PersonalCode(emp.AccountNo), Name: "个人住房公积金 " + emp.Name,
-				Type: ledger.Liability, OwnerType: "person", OwnerID: emp.AccountNo})
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO employee_account (account_no, person_id, unit_id, status, base_fen, reserved_mobile, opened_on, ledger_account_id, created_at)
-				VALUES (?, ?, ?, '01', ?, ?, ?, ?, ?)`, emp.AccountNo, personID, unitID, emp.Base, emp.Mobile, today, acct.ID, now); err != nil {
-				return fmt.Errorf("employee account %s: %w", emp.AccountNo, err)
-			}
-			if _, err := l.PostTx(ctx, tx, ledger.Request{Serial: "DEMO-OPEN-" + emp.AccountNo, BizType: "99", Memo: "演示期初余额",
-				Lines: []ledger.Line{
-					{Account: ledger.BankCode(bank), Side: ledger.Debit, Amount: emp.Opening},
-					{Account: ledger.PersonalCode(emp.AccountNo), Side: ledger.Credit, Amount: emp.Opening},
-				}}); err != nil {
-				return fmt.Errorf("opening balance %s: %w", emp.AccountNo, err)
 			}
 		}
 		_, err = a.Append(ctx, tx, audit.Record{Action: "demo.seed", Object: "unit:" + UnitNo,

@@ -61,3 +61,31 @@ func TestScanValueJSON(t *testing.T) {
 		t.Error("Unmarshal accepted 2026-02-30")
 	}
 }
+
+func TestMonth(t *testing.T) {
+	m := date.MustParseMonth("2025-12")
+	if m.Next().String() != "2026-01" || m.Add(-12).String() != "2024-12" || m.Last().String() != "2025-12-31" || m.First().String() != "2025-12-01" {
+		t.Fatalf("month arithmetic wrong: %s %s %s", m.Next(), m.Add(-12), m.Last())
+	}
+	if date.MustParseMonth("2024-02").Last().Day() != 29 || m.MonthsUntil(date.MustParseMonth("2026-07")) != 7 {
+		t.Fatal("leap February or MonthsUntil wrong")
+	}
+	if !m.Before(m.Next()) || !m.Next().After(m) || m.Before(m) || date.MustParse("2026-07-15").MonthOf().String() != "2026-07" {
+		t.Fatal("comparisons wrong")
+	}
+	for _, bad := range []string{"2026-13", "2026-7", "26-07", "2026-07-01", "", "1899-12"} {
+		if _, err := date.ParseMonth(bad); err == nil {
+			t.Errorf("ParseMonth(%q) accepted", bad)
+		}
+	}
+	var got date.Month
+	if err := got.Scan(""); err != nil || !got.IsZero() {
+		t.Fatal("Scan(\"\") is not the zero month")
+	}
+	if err := got.Scan([]byte("2026-07")); err != nil || got.String() != "2026-07" {
+		t.Fatal("Scan([]byte) wrong")
+	}
+	if v, _ := (date.Month{}).Value(); v != "" {
+		t.Fatal("zero month must store as empty string")
+	}
+}
