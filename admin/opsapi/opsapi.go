@@ -113,7 +113,7 @@ func (h *handler) account(c echo.Context) error {
 		}
 		limit = n
 	}
-	lines, err := h.d.Ledger.Statement(ctx, a.Code, 0, limit)
+	lines, err := h.d.Ledger.Statement(ctx, a.Code, ledger.StatementQuery{Limit: limit})
 	if err != nil {
 		return err
 	}

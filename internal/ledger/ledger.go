@@ -594,24 +594,42 @@ func (l *Ledger) ReverseTx(ctx context.Context, tx *db.Tx, r ReverseRequest) (*E
 	return l.post(ctx, tx, req, orig)
 }
 
-// Statement returns an account's postings, newest first, at most limit (1..1000)
-// of them with account_seq below beforeSeq (0 = from the newest).
-func (l *Ledger) Statement(ctx context.Context, code string, beforeSeq int64, limit int) ([]StatementLine, error) {
+// StatementQuery selects statement lines: postings with a business date in
+// [From, To] (zero bounds are open), account_seq below BeforeSeq (0 = from the
+// newest), at most Limit (1..1000, default 100), newest first.
+type StatementQuery struct {
+	From, To  date.Date
+	BeforeSeq int64
+	Limit     int
+}
+
+// Statement returns an account's postings selected by q, newest first.
+func (l *Ledger) Statement(ctx context.Context, code string, q StatementQuery) ([]StatementLine, error) {
 	a, err := accountByCode(ctx, l.db, code)
 	if err != nil {
 		return nil, err
 	}
-	if limit <= 0 || limit > 1000 {
-		limit = 100
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 100
 	}
-	if beforeSeq <= 0 {
-		beforeSeq = a.PostingCount + 1
+	if q.BeforeSeq <= 0 {
+		q.BeforeSeq = a.PostingCount + 1
+	}
+	where := `p.account_id = ? AND p.account_seq < ?`
+	args := []any{a.ID, q.BeforeSeq}
+	if !q.From.IsZero() {
+		where += ` AND p.biz_date >= ?`
+		args = append(args, q.From)
+	}
+	if !q.To.IsZero() {
+		where += ` AND p.biz_date <= ?`
+		args = append(args, q.To)
 	}
 	var out []StatementLine
 	err = l.db.SelectContext(ctx, &out, `SELECT p.account_seq, e.serial, e.biz_type, p.biz_date, e.memo, p.side, p.amount_fen, p.balance_after_fen,
 		CASE WHEN e.reverses_id IS NULL THEN '01' ELSE '02' END AS czbz
 		FROM posting p JOIN journal_entry e ON e.id = p.entry_id
-		WHERE p.account_id = ? AND p.account_seq < ? ORDER BY p.account_seq DESC LIMIT `+strconv.Itoa(limit), a.ID, beforeSeq)
+		WHERE `+where+` ORDER BY p.account_seq DESC LIMIT `+strconv.Itoa(q.Limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("statement of %s: %w", code, err)
 	}

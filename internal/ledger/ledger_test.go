@@ -107,7 +107,7 @@ func TestPostBalancesAndStatement(t *testing.T) {
 		if got := balance(t, l, "BANK-01"); got != 123456 {
 			t.Fatalf("bank balance = %s, want 1234.56", got)
 		}
-		st, err := l.Statement(ctx, "P1", 0, 10)
+		st, err := l.Statement(ctx, "P1", ledger.StatementQuery{Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -321,7 +321,7 @@ func TestReversal(t *testing.T) {
 		if err != nil || !again.Replayed {
 			t.Fatalf("replayed reversal = %+v, %v", again, err)
 		}
-		st, _ := l.Statement(ctx, "P1", 0, 5)
+		st, _ := l.Statement(ctx, "P1", ledger.StatementQuery{Limit: 5})
 		if len(st) != 2 || st[0].Reversal != "02" {
 			t.Fatalf("statement after reversal = %+v", st)
 		}
@@ -444,4 +444,30 @@ func TestVerifyNamesCulprits(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestStatementDateRange(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		l := book(t, d, 1)
+		for i, day := range []string{"2026-01-10", "2026-02-10", "2026-03-10"} {
+			r := deposit(fmt.Sprintf("M-%d", i), "P1", 100)
+			r.BizDate = date.MustParse(day)
+			if _, err := l.Post(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, err := l.Statement(ctx, "P1", ledger.StatementQuery{From: date.MustParse("2026-02-01"), To: date.MustParse("2026-02-28")})
+		if err != nil || len(st) != 1 || st[0].Serial != "M-1" || st[0].BizDate.String() != "2026-02-10" {
+			t.Fatalf("February = %+v, %v", st, err)
+		}
+		st, _ = l.Statement(ctx, "P1", ledger.StatementQuery{From: date.MustParse("2026-02-01")})
+		if len(st) != 2 || st[0].Serial != "M-2" {
+			t.Fatalf("from February = %+v", st)
+		}
+		st, _ = l.Statement(ctx, "P1", ledger.StatementQuery{BeforeSeq: 3, Limit: 1})
+		if len(st) != 1 || st[0].Seq != 2 {
+			t.Fatalf("paging = %+v", st)
+		}
+	})
 }
