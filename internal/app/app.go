@@ -17,10 +17,12 @@ import (
 	"gjj/admin"
 	"gjj/admin/opsapi"
 	"gjj/channels/portal"
+	"gjj/internal/access"
 	"gjj/internal/audit"
 	"gjj/internal/core/deposit"
 	"gjj/internal/demo"
 	"gjj/internal/exchange"
+	"gjj/internal/identity"
 	"gjj/internal/ledger"
 	"gjj/internal/platform/bizdate"
 	"gjj/internal/platform/config"
@@ -48,8 +50,10 @@ type App struct {
 	Policy *policy.Store
 	// Bank is the settlement bank: the in-process simulator until a bank
 	// driver is configured.
-	Bank    *exchange.Simulator
-	Deposit *deposit.Service
+	Bank     *exchange.Simulator
+	Deposit  *deposit.Service
+	Identity *identity.Service
+	Access   *access.Enforcer
 }
 
 // Open opens the configured store (applying migrations), the key-value store
@@ -77,6 +81,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Policy = policy.New(d)
 	a.Bank = exchange.NewSimulator()
 	a.Deposit = deposit.New(deposit.Deps{DB: d, Ledger: a.Ledger, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates, Bank: a.Bank, BankCode: SettlementBank})
+	if a.Access, err = access.New(ctx, d); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if a.Identity, err = identity.New(d, store, a.Audit, a.Access); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if err := a.bootstrap(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -109,7 +121,15 @@ func (a *App) SeedDemo(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	r, err := demo.Seed(ctx, a.DB, a.Deposit, a.Audit, today)
-	return r.Created, err
+	if err != nil {
+		return false, err
+	}
+	for _, g := range access.DemoGrants {
+		if err := a.Access.Grant(g); err != nil {
+			return false, err
+		}
+	}
+	return r.Created, nil
 }
 
 // Server builds the web server with every route of the platform.
