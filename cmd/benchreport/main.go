@@ -66,15 +66,27 @@ func run(in io.Reader, out io.Writer, pairs []string) int {
 		for _, b := range backs {
 			f, c := ops[fig][b], ops[ceil][b]
 			if c == 0 {
-				fmt.Fprintf(out, "  %-10s %14.0f %14s %8s\n", b, f, "—", "—")
+				fmt.Fprintf(out, "  %-10s %14s %14s %8s\n", b, num(f), "—", "—")
 				missing++
 				continue
 			}
-			fmt.Fprintf(out, "  %-10s %14.0f %14.0f %8.2f\n", b, f, c, f/c)
+			fmt.Fprintf(out, "  %-10s %14s %14s %8.3f\n", b, num(f), num(c), f/c)
 		}
 	}
 	if missing > 0 {
 		return 1
 	}
 	return 0
+}
+
+// num shows a rate with as many decimals as a small figure needs.
+func num(v float64) string {
+	switch {
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 1:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 4, 64)
+	}
 }

@@ -17,7 +17,7 @@ BenchmarkRawInsertTx/mysql-2         	    4003	    547089 ns/op	      1828 ops/s
 	if code := run(strings.NewReader(in), &out, []string{"LedgerPost=RawInsertTx:label"}); code != 0 {
 		t.Fatalf("exit %d\n%s", code, out.String())
 	}
-	for _, want := range []string{"label", "sqlite", "1284", "2568", "0.50", "mysql", "383", "1828", "0.21"} {
+	for _, want := range []string{"label", "sqlite", "1284", "2568", "0.500", "mysql", "383", "1828", "0.210"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

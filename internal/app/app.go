@@ -16,7 +16,9 @@ import (
 
 	"gjj/admin"
 	"gjj/admin/opsapi"
+	"gjj/admin/staffapi"
 	"gjj/channels/portal"
+	"gjj/channels/unitapi"
 	"gjj/internal/access"
 	"gjj/internal/audit"
 	"gjj/internal/core/deposit"
@@ -146,6 +148,8 @@ func (a *App) Server() (*echo.Echo, error) {
 	web.Health(e, checks...)
 	portal.Register(e)
 	admin.Register(e)
+	unitapi.Register(e, unitapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit})
+	staffapi.Register(e, staffapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit})
 	opsapi.Register(e, opsapi.Deps{Token: a.Config.OpsToken, DB: a.DB, Ledger: a.Ledger, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates})
 	return e, nil
 }

@@ -107,8 +107,8 @@ func TestAgentLoginAndSessions(t *testing.T) {
 		if err != nil || got.Subject != p.Subject || got.UnitNo != demo.UnitNo {
 			t.Fatalf("Session = %+v, %v", got, err)
 		}
-		if _, err := a.Identity.Session(ctx, tok, "admin"); !errors.Is(err, identity.ErrNoSession) {
-			t.Fatalf("unit token on the admin channel: %v", err)
+		if _, err := a.Identity.Session(ctx, tok, "counter"); !errors.Is(err, identity.ErrNoSession) {
+			t.Fatalf("unit token on the counter channel: %v", err)
 		}
 		if err := a.Identity.EndSession(ctx, tok); err != nil {
 			t.Fatal(err)

@@ -18,8 +18,8 @@ var ErrNoSession = errs.New(errs.Unauthenticated, "identity.no_session", "登录
 
 // Session TTLs by channel: a session lives this long after its last use.
 var sessionTTL = map[string]time.Duration{
-	"admin": 30 * time.Minute,
-	"unit":  2 * time.Hour,
+	"counter": 30 * time.Minute, // staff in the admin console (柜面 channel)
+	"unit":    2 * time.Hour,
 }
 
 type session struct {

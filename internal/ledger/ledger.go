@@ -416,16 +416,60 @@ func (l *Ledger) post(ctx context.Context, tx *db.Tx, r Request, reverses *entry
 			return nil, fmt.Errorf("insert postings of %s: %w", r.Serial, err)
 		}
 	}
-	for _, a := range accts {
-		if !a.touched {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE ledger_account SET balance_fen = ?, posting_count = ? WHERE id = ?`,
-			a.Balance, a.PostingCount, a.ID); err != nil {
-			return nil, fmt.Errorf("update balance of %s: %w", a.Code, err)
-		}
+	if err := updateBalances(ctx, tx, accts); err != nil {
+		return nil, fmt.Errorf("update balances of %s: %w", r.Serial, err)
 	}
 	return e, nil
+}
+
+// updateBalances stores the new balances and posting counts of the touched
+// accounts. On MySQL, where every statement is a network round trip, accounts
+// are updated 500 at a time with CASE expressions; SQLite runs in-process and
+// is fastest with one small UPDATE per account.
+func updateBalances(ctx context.Context, tx *db.Tx, accts map[string]*lockedAccount) error {
+	touched := make([]*lockedAccount, 0, len(accts))
+	for _, a := range accts {
+		if a.touched {
+			touched = append(touched, a)
+		}
+	}
+	sort.Slice(touched, func(i, j int) bool { return touched[i].ID < touched[j].ID })
+	if tx.Dialect != db.MySQL {
+		for _, a := range touched {
+			if _, err := tx.ExecContext(ctx, `UPDATE ledger_account SET balance_fen = ?, posting_count = ? WHERE id = ?`,
+				a.Balance, a.PostingCount, a.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	const batch = 500
+	for start := 0; start < len(touched); start += batch {
+		part := touched[start:min(start+batch, len(touched))]
+		var bal, cnt, in strings.Builder
+		args := make([]any, 0, len(part)*5)
+		for _, a := range part {
+			bal.WriteString(" WHEN ? THEN ?")
+			args = append(args, a.ID, int64(a.Balance))
+		}
+		for _, a := range part {
+			cnt.WriteString(" WHEN ? THEN ?")
+			args = append(args, a.ID, a.PostingCount)
+		}
+		for i, a := range part {
+			if i > 0 {
+				in.WriteString(", ")
+			}
+			in.WriteString("?")
+			args = append(args, a.ID)
+		}
+		q := `UPDATE ledger_account SET balance_fen = CASE id` + bal.String() + ` END, posting_count = CASE id` + cnt.String() +
+			` END WHERE id IN (` + in.String() + `)`
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type lockedAccount struct {

@@ -35,9 +35,9 @@ type StatementLine struct {
 	Date         date.Date  `json:"date"`     // 记账日期
 	BizType      string     `json:"biz_type"` // GJHTQYWLX code
 	BizTypeName  string     `json:"biz_type_name"`
-	Month        date.Month `json:"month,omitempty"` // 汇补缴年月 for 汇缴/补缴 rows
-	Income       money.Fen  `json:"income_fen"`      // 收入 (credit to the account)
-	Expense      money.Fen  `json:"expense_fen"`     // 支出 (debit)
+	Month        date.Month `json:"month,omitzero"` // 汇补缴年月 for 汇缴/补缴 rows
+	Income       money.Fen  `json:"income_fen"`     // 收入 (credit to the account)
+	Expense      money.Fen  `json:"expense_fen"`    // 支出 (debit)
 	BalanceAfter money.Fen  `json:"balance_fen"`
 	Memo         string     `json:"memo"`
 	Reversal     string     `json:"czbz"` // 01 非冲账, 02 冲账
@@ -147,7 +147,7 @@ type UnitStatementLine struct {
 	Date        date.Date  `db:"posted_on" json:"date"`
 	BizType     string     `db:"kind" json:"biz_type"` // 01 汇缴, 02 补缴, 99 暂收
 	BizTypeName string     `db:"-" json:"biz_type_name"`
-	Month       date.Month `db:"month" json:"month,omitempty"`
+	Month       date.Month `db:"month" json:"month,omitzero"`
 	Amount      money.Fen  `db:"amount_fen" json:"amount_fen"`
 	Headcount   int        `db:"headcount" json:"headcount"`
 	Serial      string     `db:"serial" json:"serial"`

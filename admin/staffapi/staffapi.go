@@ -1,0 +1,78 @@
+// Package staffapi is the minimal staff JSON API (/api/admin/v1) until the
+// admin console lands: staff login (password + TOTP), approving unit
+// pre-registrations and deferrals, reading statements, starting interest
+// settlement. Every route but login is guarded by casbin roles; every change
+// is audited by the core it calls.
+package staffapi
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"gjj/internal/access"
+	"gjj/internal/core/deposit"
+	"gjj/internal/guard"
+	"gjj/internal/identity"
+	"gjj/internal/platform/web"
+)
+
+// Deps are the services the API calls.
+type Deps struct {
+	Identity *identity.Service
+	Access   *access.Enforcer
+	Deposit  *deposit.Service
+}
+
+// Register mounts the API.
+func Register(e *echo.Echo, d Deps) {
+	h := &handler{d: d}
+	e.POST("/api/admin/v1/sessions", h.login)
+	g := e.Group("/api/admin/v1", guard.Middleware(guard.Config{Identity: d.Identity, Access: d.Access, Channel: "counter",
+		Domain: func(*identity.Principal) string { return access.Center }}))
+	g.GET("/accounts/:account_no/statement", h.statement)
+	h.registerDeposit(g)
+}
+
+type handler struct {
+	d Deps
+	// runners keeps one background interest settlement per year for this
+	// server (not per process: every app.Server in a process has its own
+	// store); the run itself is exactly-once per account-year across
+	// instances (deposit.SettleYear).
+	runners sync.Map
+}
+
+type loginBody struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	TOTP     string `json:"totp"`
+}
+
+func (h *handler) login(c echo.Context) error {
+	var b loginBody
+	if err := web.BindJSON(c, &b); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p, err := h.d.Identity.LoginStaff(ctx, b.Username, b.Password, b.TOTP)
+	if err != nil {
+		return err
+	}
+	token, exp, err := h.d.Identity.NewSession(ctx, *p, "counter")
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"token": token, "expires_at": exp.Format(time.RFC3339),
+		"roles": h.d.Access.Roles(p.Subject, access.Center)})
+}
+
+func (h *handler) statement(c echo.Context) error {
+	st, err := h.d.Deposit.Statement(c.Request().Context(), "", c.Param("account_no"), deposit.StatementQuery{Limit: 200})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, st)
+}

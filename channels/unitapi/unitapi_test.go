@@ -1,0 +1,1312 @@
+package unitapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/labstack/echo/v4"
+	"github.com/pquerna/otp/totp"
+
+	"gjj/internal/app"
+	"gjj/internal/audit"
+	"gjj/internal/core/deposit"
+	"gjj/internal/demo"
+	"gjj/internal/exchange"
+	"gjj/internal/identity"
+	"gjj/internal/ledger"
+	"gjj/internal/platform/config"
+	"gjj/internal/platform/date"
+	"gjj/internal/platform/db"
+	"gjj/internal/platform/dbtest"
+	"gjj/internal/platform/money"
+)
+
+const unitBase = "/api/unit/v1"
+
+// The second unit, taken over with deposit.ImportUnitTx, and its employee.
+const (
+	otherUnitNo = "100000000002"
+	otherEmp    = "202000000001"
+)
+
+// ---------------------------------------------------------------------------
+// The OpenAPI document and the validating client (after admin/opsapi's tests).
+
+// specPath is openapi.yaml at the repository root, seen from this package's
+// directory (go test runs in it).
+const specPath = "../../openapi.yaml"
+
+var (
+	specOnce   sync.Once
+	specRouter routers.Router
+	specErr    error
+)
+
+// spec loads and validates openapi.yaml once per test binary.
+func spec(t *testing.T) routers.Router {
+	t.Helper()
+	specOnce.Do(func() {
+		// format: date is an RFC 3339 full-date, a real calendar day.
+		openapi3.DefineStringFormatCallback("date", func(s string) error {
+			_, err := time.Parse(time.DateOnly, s)
+			return err
+		})
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromFile(specPath)
+		if err != nil {
+			specErr = fmt.Errorf("load %s: %w", specPath, err)
+			return
+		}
+		if err := doc.Validate(loader.Context); err != nil {
+			specErr = fmt.Errorf("validate %s: %w", specPath, err)
+			return
+		}
+		r, err := gorillamux.NewRouter(doc)
+		if err != nil {
+			specErr = fmt.Errorf("router of %s: %w", specPath, err)
+			return
+		}
+		specRouter = r
+	})
+	if specErr != nil {
+		t.Fatal(specErr)
+	}
+	return specRouter
+}
+
+// bearerAuth checks the session security schemes the way a client library
+// would: a bearer token is present. Whether it is valid is the server's
+// business.
+func bearerAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	switch in.SecuritySchemeName {
+	case "unitSession", "staffSession":
+	default:
+		return fmt.Errorf("unexpected security scheme %q", in.SecuritySchemeName)
+	}
+	tok, ok := strings.CutPrefix(in.RequestValidationInput.Request.Header.Get("Authorization"), "Bearer ")
+	if !ok || strings.TrimSpace(tok) == "" {
+		return errors.New("no bearer token")
+	}
+	return nil
+}
+
+// specCheck says what the request validator must conclude about a request.
+type specCheck int
+
+const (
+	specValid   specCheck = iota // the request conforms to openapi.yaml (default)
+	specInvalid                  // the request deliberately violates openapi.yaml; the validator must refuse it
+)
+
+// call is one request to the server.
+type call struct {
+	method, path string
+	body         any    // nil: no body; string or []byte: sent as is; anything else: JSON-encoded
+	contentType  string // default application/json when there is a body
+	auth         string // the Authorization header; "" for none
+	spec         specCheck
+}
+
+// result is the server's answer.
+type result struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r result) String() string { return fmt.Sprintf("%d %s", r.status, r.body) }
+
+// client sends calls to one echo instance and validates every request and
+// response against openapi.yaml.
+type client struct {
+	e      *echo.Echo
+	router routers.Router
+}
+
+func (c *client) build(cl call, body []byte) *http.Request {
+	var rd io.Reader
+	if cl.body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req := httptest.NewRequest(cl.method, cl.path, rd)
+	switch {
+	case cl.contentType != "":
+		req.Header.Set("Content-Type", cl.contentType)
+	case cl.body != nil:
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if cl.auth != "" {
+		req.Header.Set("Authorization", cl.auth)
+	}
+	return req
+}
+
+func encodeBody(t *testing.T, v any) []byte {
+	t.Helper()
+	switch b := v.(type) {
+	case nil:
+		return nil
+	case string:
+		return []byte(b)
+	case []byte:
+		return b
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (c *client) do(t *testing.T, cl call) result {
+	t.Helper()
+	ctx := context.Background()
+	body := encodeBody(t, cl.body)
+
+	// The route is found on a copy, so validation cannot touch what is sent.
+	probe := c.build(cl, body)
+	route, params, err := c.router.FindRoute(probe)
+	if err != nil {
+		t.Fatalf("%s %s is not in openapi.yaml: %v", cl.method, cl.path, err)
+	}
+	reqInput := &openapi3filter.RequestValidationInput{
+		Request: probe, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: bearerAuth, MultiError: true},
+	}
+	err = openapi3filter.ValidateRequest(ctx, reqInput)
+	switch {
+	case cl.spec == specValid && err != nil:
+		t.Errorf("request %s %s does not conform to openapi.yaml: %v", cl.method, cl.path, err)
+	case cl.spec == specInvalid && err == nil:
+		t.Errorf("openapi.yaml accepts the invalid request %s %s %.200s", cl.method, cl.path, body)
+	}
+
+	rec := httptest.NewRecorder()
+	c.e.ServeHTTP(rec, c.build(cl, body))
+	res := result{status: rec.Code, header: rec.Header().Clone(), body: rec.Body.Bytes()}
+
+	respInput := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: reqInput,
+		Status:                 res.status,
+		Header:                 res.header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	respInput.SetBodyBytes(res.body)
+	if err := openapi3filter.ValidateResponse(ctx, respInput); err != nil {
+		t.Errorf("response to %s %s does not conform to openapi.yaml: %v\n%.2000s", cl.method, cl.path, err, res.body)
+	}
+	return res
+}
+
+// decode unmarshals the answer, which must have the wanted status and be JSON.
+func decode[T any](t *testing.T, r result, status int) T {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body %.2000s", r.status, status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("Content-Type %q, want application/json", ct)
+	}
+	var v T
+	if err := json.Unmarshal(r.body, &v); err != nil {
+		t.Fatalf("answer is not JSON: %v: %s", err, r.body)
+	}
+	return v
+}
+
+// checkProblem asserts a problem+json answer with the status, the stable code,
+// a Chinese detail and the request id of the X-Request-ID header.
+func checkProblem(t *testing.T, r result, status int, code string) map[string]any {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d (%s); body %.2000s", r.status, status, code, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type %q, want application/problem+json", ct)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatalf("problem is not JSON: %v: %s", err, r.body)
+	}
+	if p["code"] != code {
+		t.Fatalf("code %v, want %s; body %s", p["code"], code, r.body)
+	}
+	if p["status"] != float64(status) {
+		t.Errorf("status member %v, want %d", p["status"], status)
+	}
+	if !isChinese(p["detail"]) {
+		t.Errorf("detail %q is not a Chinese message", p["detail"])
+	}
+	if rid := r.header.Get("X-Request-ID"); rid == "" || p["request_id"] != rid {
+		t.Errorf("request_id %v, header %q", p["request_id"], rid)
+	}
+	return p
+}
+
+func isChinese(v any) bool {
+	s, _ := v.(string)
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
+}
+
+// ---------------------------------------------------------------------------
+// Platform instances on SQLite and MariaDB.
+
+// eachStore runs f as the subtests "sqlite" and "mysql", each with a freshly
+// opened platform on its own empty database, demo data seeded.
+func eachStore(t *testing.T, f func(t *testing.T, a *app.App)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		f(t, openApp(t, "sqlite:"+filepath.Join(t.TempDir(), "gjj.db")))
+	})
+	t.Run("mysql", func(t *testing.T) {
+		f(t, openApp(t, "mysql:"+dbtest.MySQLDatabase(t)))
+	})
+}
+
+func openApp(t *testing.T, database string) *app.App {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	a, err := app.Open(ctx, config.Config{Database: database, Addr: ":0", LogLevel: "info", BodyLimit: "1M"}, log)
+	if err != nil {
+		t.Fatalf("app.Open: %v", err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if _, err := a.SeedDemo(ctx); err != nil {
+		t.Fatalf("SeedDemo: %v", err)
+	}
+	return a
+}
+
+func server(t *testing.T, a *app.App) *client {
+	t.Helper()
+	e, err := a.Server()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &client{e: e, router: spec(t)}
+}
+
+// verifyClean asserts that the ledger and the audit chain verify.
+func verifyClean(t *testing.T, a *app.App) {
+	t.Helper()
+	ctx := context.Background()
+	rep, err := ledger.Verify(ctx, a.DB)
+	if err != nil {
+		t.Fatalf("ledger.Verify: %v", err)
+	}
+	if !rep.OK() {
+		t.Errorf("ledger.Verify: %+v", rep.Problems)
+	}
+	arep, err := a.Audit.Verify(ctx, a.DB)
+	if err != nil {
+		t.Fatalf("audit Verify: %v", err)
+	}
+	if !arep.OK() {
+		t.Errorf("audit Verify: %v (omitted %d)", arep.Problems, arep.Omitted)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// What the store holds: row counts of every business table plus the state
+// columns a refused call could change.
+
+var countedTables = []string{"journal_entry", "posting", "ledger_account", "audit_log", "person", "employee_account",
+	"base_history", "ratio_history", "unit", "unit_agent", "unit_prereg", "remittance", "remittance_line", "bank_receipt",
+	"deferral", "interest_run", "interest_item"}
+
+var stateQueries = map[string]string{
+	"employee_account": `SELECT account_no, unit_id, status, prev_status, base_fen, paid_through, status_reason FROM employee_account ORDER BY account_no`,
+	"unit":             `SELECT unit_no, status, ratio_unit_bps, ratio_person_bps, first_month, paid_through FROM unit ORDER BY unit_no`,
+	"remittance":       `SELECT id, status, headcount, total_fen, entry_serial FROM remittance ORDER BY id`,
+	"ledger_account":   `SELECT code, balance_fen FROM ledger_account ORDER BY code`,
+	"unit_prereg":      `SELECT id, status, review_comment FROM unit_prereg ORDER BY id`,
+	"deferral":         `SELECT id, status FROM deferral ORDER BY id`,
+	"interest_run":     `SELECT year, status, done FROM interest_run ORDER BY year`,
+}
+
+type storeState struct {
+	counts map[string]int64
+	rows   map[string][]string
+}
+
+func snapshot(t *testing.T, a *app.App) storeState {
+	t.Helper()
+	ctx := context.Background()
+	st := storeState{counts: map[string]int64{}, rows: map[string][]string{}}
+	for _, table := range countedTables {
+		var n int64
+		if err := a.DB.GetContext(ctx, &n, "SELECT COUNT(*) FROM "+table); err != nil {
+			t.Fatalf("count %s: %v", table, err)
+		}
+		st.counts[table] = n
+	}
+	for name, q := range stateQueries {
+		rows, err := a.DB.QueryxContext(ctx, q)
+		if err != nil {
+			t.Fatalf("state of %s: %v", name, err)
+		}
+		for rows.Next() {
+			cols, err := rows.SliceScan()
+			if err != nil {
+				rows.Close()
+				t.Fatalf("state of %s: %v", name, err)
+			}
+			var b strings.Builder
+			for i, v := range cols {
+				if i > 0 {
+					b.WriteByte('|')
+				}
+				if bs, ok := v.([]byte); ok {
+					v = string(bs)
+				}
+				fmt.Fprint(&b, v)
+			}
+			st.rows[name] = append(st.rows[name], b.String())
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("state of %s: %v", name, err)
+		}
+		rows.Close()
+	}
+	return st
+}
+
+// delta returns the row count changes since before (non-zero only).
+func delta(before, after storeState) map[string]int64 {
+	d := map[string]int64{}
+	for k, v := range after.counts {
+		if v != before.counts[k] {
+			d[k] = v - before.counts[k]
+		}
+	}
+	return d
+}
+
+// unchanged asserts that nothing was written since before.
+func unchanged(t *testing.T, a *app.App, before storeState) {
+	t.Helper()
+	after := snapshot(t, a)
+	if d := delta(before, after); len(d) > 0 {
+		t.Errorf("rows written: %v", d)
+	}
+	for name := range stateQueries {
+		if !slices.Equal(before.rows[name], after.rows[name]) {
+			t.Errorf("%s changed:\nbefore %q\nafter  %q", name, before.rows[name], after.rows[name])
+		}
+	}
+}
+
+// wrote asserts that exactly the wanted row count changes happened since before.
+func wrote(t *testing.T, a *app.App, before storeState, want map[string]int64) {
+	t.Helper()
+	if d := delta(before, snapshot(t, a)); !maps.Equal(d, want) {
+		t.Errorf("rows written %v, want %v", d, want)
+	}
+}
+
+// lastAudit returns the newest audit record.
+func lastAudit(t *testing.T, a *app.App) audit.Entry {
+	t.Helper()
+	es, err := a.Audit.List(context.Background(), audit.Filter{Limit: 1})
+	if err != nil || len(es) != 1 {
+		t.Fatalf("audit list: %v %v", es, err)
+	}
+	return es[0]
+}
+
+// ---------------------------------------------------------------------------
+// TOTP codes. A code is accepted once per credential and 30-second step
+// (±1 step of skew), so each login takes a step of its own.
+
+type otpSteps struct {
+	mu   sync.Mutex
+	used map[string]map[int64]bool // credential → steps used
+}
+
+func newOTP() *otpSteps { return &otpSteps{used: map[string]map[int64]bool{}} }
+
+// code returns a code for a step the credential has not used yet: the
+// current step or the next (both are accepted now and in the next 30 s),
+// waiting for a new step when both are used.
+func (o *otpSteps) code(t *testing.T, credential string) string {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.used[credential] == nil {
+		o.used[credential] = map[int64]bool{}
+	}
+	for {
+		now := time.Now()
+		cur := now.Unix() / 30
+		for _, step := range []int64{cur, cur + 1} {
+			if !o.used[credential][step] {
+				o.used[credential][step] = true
+				code, err := totp.GenerateCode(demo.TOTPSecret, time.Unix(step*30+15, 0))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return code
+			}
+		}
+		time.Sleep(time.Until(time.Unix((cur+1)*30, 0)) + 50*time.Millisecond)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Test data.
+
+// residentID completes 17 digits with the GB 11643 check character.
+func residentID(body string) string {
+	weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i := range 17 {
+		sum += int(body[i]-'0') * weights[i]
+	}
+	return body + string("10X98765432"[sum%11])
+}
+
+// uscc completes 17 characters with the GB 32100 check character.
+func uscc(body string) string {
+	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+	weights := [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
+	sum := 0
+	for i := range 17 {
+		sum += strings.IndexByte(alphabet, body[i]) * weights[i]
+	}
+	return body + string(alphabet[(31-sum%31)%31])
+}
+
+// maskedID is the pattern of a masked resident ID number.
+var maskedID = regexp.MustCompile(`^[0-9]{6}\*{8}[0-9]{3}[0-9X]$`)
+
+// ---------------------------------------------------------------------------
+// JSON shapes of the answers (the fields the tests look at).
+
+type sessionJSON struct {
+	Token     string `json:"token"`
+	ExpiresAt string `json:"expires_at"`
+	Unit      struct {
+		AccountNo string `json:"account_no"`
+		Name      string `json:"name"`
+	} `json:"unit"`
+}
+
+type accountJSON struct {
+	AccountNo     string `json:"account_no"`
+	Name          string `json:"name"`
+	USCC          string `json:"uscc"`
+	Status        string `json:"status"`
+	UnitRatio     string `json:"unit_ratio"`
+	PersonalRatio string `json:"personal_ratio"`
+	FirstMonth    string `json:"first_month"`
+	PaidThrough   string `json:"paid_through"`
+	Headcount     int    `json:"headcount"`
+	SealedCount   int    `json:"sealed_count"`
+	BalanceFen    int64  `json:"balance_fen"`
+	SuspenseFen   int64  `json:"suspense_fen"`
+	ArrearsMonths int    `json:"arrears_months"`
+}
+
+type employeeJSON struct {
+	AccountNo   string `json:"account_no"`
+	Name        string `json:"name"`
+	IDNumber    string `json:"id_number"`
+	Status      string `json:"status"`
+	BaseFen     int64  `json:"base_fen"`
+	BalanceFen  int64  `json:"balance_fen"`
+	PaidThrough string `json:"paid_through"`
+}
+
+type employeeListJSON struct {
+	Total  int            `json:"total"`
+	Offset int            `json:"offset"`
+	Items  []employeeJSON `json:"items"`
+}
+
+type billLineJSON struct {
+	AccountNo   string `json:"account_no"`
+	Name        string `json:"name"`
+	Month       string `json:"month"`
+	BaseFen     int64  `json:"base_fen"`
+	UnitBps     int64  `json:"unit_ratio_bps"`
+	PersonalBps int64  `json:"personal_ratio_bps"`
+	UnitFen     int64  `json:"unit_fen"`
+	PersonalFen int64  `json:"personal_fen"`
+}
+
+type billJSON struct {
+	ID              int64          `json:"id"`
+	Kind            string         `json:"kind"`
+	Month           string         `json:"month"`
+	Batch           int            `json:"batch"`
+	Status          string         `json:"status"`
+	Headcount       int            `json:"headcount"`
+	UnitPartFen     int64          `json:"unit_part_fen"`
+	PersonalPartFen int64          `json:"personal_part_fen"`
+	TotalFen        int64          `json:"total_fen"`
+	Rounding        string         `json:"rounding"`
+	GeneratedAt     string         `json:"generated_at"`
+	PostedAt        string         `json:"posted_at"`
+	BankSerial      string         `json:"bank_serial"`
+	EntrySerial     string         `json:"entry_serial"`
+	Lines           []billLineJSON `json:"lines"`
+}
+
+type paymentJSON struct {
+	Status string   `json:"status"`
+	Bill   billJSON `json:"bill"`
+}
+
+type statementJSON struct {
+	AccountNo   string `json:"account_no"`
+	Status      string `json:"status"`
+	BalanceFen  int64  `json:"balance_fen"`
+	PaidThrough string `json:"paid_through"`
+	Lines       []struct {
+		Seq         int64  `json:"seq"`
+		Date        string `json:"date"`
+		BizType     string `json:"biz_type"`
+		BizTypeName string `json:"biz_type_name"`
+		Month       string `json:"month"`
+		IncomeFen   int64  `json:"income_fen"`
+		ExpenseFen  int64  `json:"expense_fen"`
+		BalanceFen  int64  `json:"balance_fen"`
+		Serial      string `json:"serial"`
+	} `json:"lines"`
+}
+
+// ---------------------------------------------------------------------------
+// Helpers of the unit API.
+
+func bearer(token string) string { return "Bearer " + token }
+
+// loginBody is a login request of the demo agent.
+func loginBody(unitCode, password, code string) map[string]string {
+	return map[string]string{"unit_code": unitCode, "agent_id_number": demo.AgentID, "password": password, "totp": code}
+}
+
+// login logs the demo agent in and returns the Authorization header value.
+func login(t *testing.T, c *client, otp *otpSteps, unitCode string) string {
+	t.Helper()
+	r := c.do(t, call{method: "POST", path: unitBase + "/sessions", body: loginBody(unitCode, demo.Password, otp.code(t, "agent"))})
+	s := decode[sessionJSON](t, r, http.StatusCreated)
+	return bearer(s.Token)
+}
+
+// demoBalance is the sum of the demo employees' opening balances.
+func demoBalance() int64 {
+	var sum int64
+	for _, e := range demo.Employees {
+		sum += int64(e.Opening)
+	}
+	return sum
+}
+
+// yuanHalfUp is base × bps rounded half up to whole yuan, in fen (the
+// default deposit.rounding, 四舍五入到元), computed independently of the core.
+func yuanHalfUp(base, bps int64) int64 {
+	return (base*bps + 500_000) / 1_000_000 * 100
+}
+
+// importOtherUnit takes over a second unit with one contributing employee,
+// paid through the month before the business month like the demo unit.
+func importOtherUnit(t *testing.T, a *app.App, month date.Month) {
+	t.Helper()
+	ctx := context.Background()
+	in := deposit.ImportUnit{UnitNo: otherUnitNo, USCC: uscc("91350100M00020001"), Name: "另一家贸易有限公司", Address: "福州市台江区示例路 2 号",
+		LegalRep: "周强", Payday: 15, UnitBps: 1200, PersonBps: 1200, FirstMonth: date.MustParseMonth("2020-01"), PaidThrough: month.Add(-1),
+		Employees: []deposit.ImportEmployee{{
+			ImportPerson: deposit.ImportPerson{IDNumber: residentID("35010219900101001"), Name: "周八", Mobile: "13900000021"},
+			AccountNo:    otherEmp, BankCard: "6222020200009999", Base: 800_000, StartMonth: date.MustParseMonth("2020-01"),
+			PaidThrough: month.Add(-1), Opening: 100_000}},
+	}
+	if err := a.DB.InTx(ctx, func(tx *db.Tx) error {
+		_, err := a.Deposit.ImportUnitTx(ctx, tx, in)
+		return err
+	}); err != nil {
+		t.Fatalf("import the second unit: %v", err)
+	}
+}
+
+func entryCount(t *testing.T, a *app.App, serial string) int {
+	t.Helper()
+	var n int
+	if err := a.DB.GetContext(context.Background(), &n, `SELECT COUNT(*) FROM journal_entry WHERE serial = ?`, serial); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// badCase is a request the server must refuse without writing anything.
+type badCase struct {
+	name   string
+	call   call
+	status int
+	code   string
+	check  func(t *testing.T, p map[string]any) // more checks on the problem
+}
+
+func runBad(t *testing.T, a *app.App, c *client, cases []badCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			before := snapshot(t, a)
+			p := checkProblem(t, c.do(t, tt.call), tt.status, tt.code)
+			if tt.check != nil {
+				tt.check(t, p)
+			}
+			unchanged(t, a, before)
+			verifyClean(t, a)
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Tests.
+
+func TestUnitAPI(t *testing.T) {
+	eachStore(t, func(t *testing.T, a *app.App) {
+		ctx := context.Background()
+		c := server(t, a)
+		otp := newOTP()
+		today, err := a.Dates.Today(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		month := today.MonthOf() // the demo unit is paid through the month before
+		var agent, agent2 string // Authorization headers of two sessions
+
+		t.Run("login", func(t *testing.T) {
+			code := otp.code(t, "agent")
+			before := snapshot(t, a)
+			r := c.do(t, call{method: "POST", path: unitBase + "/sessions", body: loginBody(demo.UnitNo, demo.Password, code)})
+			s := decode[sessionJSON](t, r, http.StatusCreated)
+			if s.Token == "" || s.Unit.AccountNo != demo.UnitNo || s.Unit.Name != demo.UnitName {
+				t.Errorf("session %+v", s)
+			}
+			if exp, err := time.Parse(time.RFC3339, s.ExpiresAt); err != nil || exp.Before(time.Now().Add(110*time.Minute)) ||
+				exp.After(time.Now().Add(121*time.Minute)) {
+				t.Errorf("expires_at %q (%v), want in about 2 hours", s.ExpiresAt, err)
+			}
+			wrote(t, a, before, map[string]int64{"audit_log": 1})
+			if e := lastAudit(t, a); e.Action != "identity.login" || e.Result != audit.ResultOK {
+				t.Errorf("login audit %+v", e.Record)
+			}
+			agent = bearer(s.Token)
+
+			// The same code again is a replay.
+			before = snapshot(t, a)
+			r = c.do(t, call{method: "POST", path: unitBase + "/sessions", body: loginBody(demo.UnitNo, demo.Password, code)})
+			checkProblem(t, r, http.StatusUnauthorized, "identity.bad_credentials")
+			wrote(t, a, before, map[string]int64{"audit_log": 1})
+			if e := lastAudit(t, a); e.Action != "identity.login" || e.Result == audit.ResultOK {
+				t.Errorf("refused login audit %+v", e.Record)
+			}
+
+			// A wrong password, a unit the agent does not act for: refused
+			// alike, only the refusal audited.
+			for _, body := range []map[string]string{
+				loginBody(demo.UnitNo, "Wrong#2026", code), // the password is checked first
+				loginBody(otherUnitNo, demo.Password, code),
+				loginBody("100000000099", demo.Password, code),
+			} {
+				before = snapshot(t, a)
+				r = c.do(t, call{method: "POST", path: unitBase + "/sessions", body: body})
+				checkProblem(t, r, http.StatusUnauthorized, "identity.bad_credentials")
+				wrote(t, a, before, map[string]int64{"audit_log": 1})
+			}
+
+			// The unified social credit code works as the unit code too
+			// (and resets the failure count).
+			agent2 = login(t, c, otp, demo.UnitUSCC)
+			verifyClean(t, a)
+		})
+		if agent == "" || agent2 == "" {
+			t.Fatal("no session")
+		}
+
+		t.Run("login bad input", func(t *testing.T) {
+			sessions := unitBase + "/sessions"
+			runBad(t, a, c, []badCase{
+				{"unknown field", call{method: "POST", path: sessions, body: `{"unit_code":"100000000001","agent_id_number":"11010519491231002X","password":"x","totp":"123456","remember":true}`, spec: specInvalid}, 400, "request.unknown_field", nil},
+				{"not json", call{method: "POST", path: sessions, body: `unit_code=100000000001`, contentType: "application/x-www-form-urlencoded", spec: specInvalid}, 415, "request.unsupported_media_type", nil},
+				{"empty body", call{method: "POST", path: sessions, body: "", spec: specInvalid}, 400, "request.empty_body", nil},
+			})
+		})
+
+		t.Run("no session", func(t *testing.T) {
+			staffToken, _, err := a.Identity.NewSession(ctx, identity.Principal{Kind: "staff", Subject: "staff:reviewer", Name: "业务审核"}, "counter")
+			if err != nil {
+				t.Fatal(err)
+			}
+			open := map[string]any{"id_number": residentID("11010119900307001"), "name": "赵六", "phone": "13900000011", "base_fen": 500_000,
+				"bank_card": "6222020200001234567"}
+			runBad(t, a, c, []badCase{
+				{"no token", call{method: "GET", path: unitBase + "/account", spec: specInvalid}, 401, "identity.no_session", nil},
+				{"unknown token", call{method: "GET", path: unitBase + "/account", auth: bearer("no-such-token")}, 401, "identity.no_session", nil},
+				{"another scheme", call{method: "GET", path: unitBase + "/account", auth: "Basic " + agent[len("Bearer "):], spec: specInvalid}, 401, "identity.no_session", nil},
+				{"staff token", call{method: "GET", path: unitBase + "/account", auth: bearer(staffToken)}, 401, "identity.no_session", nil},
+				{"write without token", call{method: "POST", path: unitBase + "/employees", body: open, spec: specInvalid}, 401, "identity.no_session", nil},
+				{"write with staff token", call{method: "POST", path: unitBase + "/employees", body: open, auth: bearer(staffToken)}, 401, "identity.no_session", nil},
+			})
+		})
+
+		t.Run("account", func(t *testing.T) {
+			r := c.do(t, call{method: "GET", path: unitBase + "/account", auth: agent})
+			acct := decode[accountJSON](t, r, http.StatusOK)
+			want := accountJSON{AccountNo: demo.UnitNo, Name: demo.UnitName, USCC: demo.UnitUSCC, Status: "01", UnitRatio: "12%", PersonalRatio: "12%",
+				FirstMonth: "2020-01", PaidThrough: month.Add(-1).String(), Headcount: len(demo.Employees), BalanceFen: demoBalance()}
+			if acct != want {
+				t.Errorf("account\n got %+v\nwant %+v", acct, want)
+			}
+			verifyClean(t, a)
+		})
+
+		t.Run("employees are listed masked", func(t *testing.T) {
+			r := c.do(t, call{method: "GET", path: unitBase + "/employees", auth: agent})
+			list := decode[employeeListJSON](t, r, http.StatusOK)
+			if list.Total != len(demo.Employees) || list.Offset != 0 || len(list.Items) != len(demo.Employees) {
+				t.Fatalf("list %+v", list)
+			}
+			for i, e := range demo.Employees {
+				it := list.Items[i]
+				want := employeeJSON{AccountNo: e.AccountNo, Name: e.Name, IDNumber: e.IDNumber[:6] + "********" + e.IDNumber[14:], Status: "01",
+					BaseFen: int64(e.Base), BalanceFen: int64(e.Opening), PaidThrough: month.Add(-1).String()}
+				if it != want {
+					t.Errorf("item %d\n got %+v\nwant %+v", i, it, want)
+				}
+				if bytes.Contains(r.body, []byte(e.IDNumber)) || bytes.Contains(r.body, []byte(e.Mobile)) {
+					t.Errorf("the list shows %s's full ID number or mobile", e.Name)
+				}
+			}
+
+			// Filters and paging.
+			for _, q := range []struct {
+				query    string
+				total    int
+				accounts []string
+			}{
+				{"?q=%E6%9D%8E%E6%98%8E", 1, []string{"201000000002"}}, // 李明
+				{"?q=20100000000", 5, []string{"201000000001", "201000000002", "201000000003", "201000000004", "201000000005"}},
+				{"?status=02", 0, nil},
+				{"?status=01&offset=3&limit=1", 5, []string{"201000000004"}},
+			} {
+				r := c.do(t, call{method: "GET", path: unitBase + "/employees" + q.query, auth: agent})
+				l := decode[employeeListJSON](t, r, http.StatusOK)
+				var got []string
+				for _, it := range l.Items {
+					got = append(got, it.AccountNo)
+				}
+				if l.Total != q.total || !slices.Equal(got, q.accounts) {
+					t.Errorf("%s: total %d %v, want %d %v", q.query, l.Total, got, q.total, q.accounts)
+				}
+			}
+
+			// A person registered with a passport (or a migrated number that
+			// is no resident ID) is masked too, never shown in full.
+			const passport = "E12345678"
+			var personID int64
+			if err := a.DB.GetContext(ctx, &personID, `SELECT person_id FROM employee_account WHERE account_no = ?`, "201000000005"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.DB.ExecContext(ctx, `UPDATE person SET id_type = '03', id_number = ? WHERE id = ?`, passport, personID); err != nil {
+				t.Fatal(err)
+			}
+			r = c.do(t, call{method: "GET", path: unitBase + "/employees?q=201000000005", auth: agent})
+			l := decode[employeeListJSON](t, r, http.StatusOK)
+			if len(l.Items) != 1 || l.Items[0].IDNumber != "****5678" || bytes.Contains(r.body, []byte(passport)) {
+				t.Errorf("passport holder listed as %s", r.body)
+			}
+			if _, err := a.DB.ExecContext(ctx, `UPDATE person SET id_type = '01', id_number = ? WHERE id = ?`, demo.Employees[4].IDNumber, personID); err != nil {
+				t.Fatal(err)
+			}
+
+			runBad(t, a, c, []badCase{
+				{"limit zero", call{method: "GET", path: unitBase + "/employees?limit=0", auth: agent, spec: specInvalid}, 400, "request.invalid_query", nil},
+				{"limit too big", call{method: "GET", path: unitBase + "/employees?limit=501", auth: agent, spec: specInvalid}, 400, "request.invalid_query", nil},
+				{"offset not a number", call{method: "GET", path: unitBase + "/employees?offset=x", auth: agent, spec: specInvalid}, 400, "request.invalid_query", nil},
+			})
+			verifyClean(t, a)
+		})
+
+		newID := residentID("11010119900307001")
+		var newAcct string
+		t.Run("open employee", func(t *testing.T) {
+			body := map[string]any{"id_number": newID, "name": "赵六", "phone": "13900000011", "base_fen": 500_000, "bank_card": "6222020200001234567"}
+			before := snapshot(t, a)
+			r := c.do(t, call{method: "POST", path: unitBase + "/employees", body: body, auth: agent})
+			opened := decode[map[string]string](t, r, http.StatusCreated)
+			newAcct = opened["account_no"]
+			if !regexp.MustCompile(`^29[0-9]{10}$`).MatchString(newAcct) || opened["status"] != "01" {
+				t.Fatalf("opened %v", opened)
+			}
+			wrote(t, a, before, map[string]int64{"employee_account": 1, "person": 1, "ledger_account": 1, "base_history": 1, "audit_log": 1})
+			if e := lastAudit(t, a); e.Action != "deposit.employee_open" || e.Object != "employee:"+newAcct || strings.Contains(e.After, newID) {
+				t.Errorf("audit %+v", e.Record)
+			}
+			r = c.do(t, call{method: "GET", path: unitBase + "/employees?q=" + newAcct, auth: agent})
+			l := decode[employeeListJSON](t, r, http.StatusOK)
+			want := employeeJSON{AccountNo: newAcct, Name: "赵六", IDNumber: newID[:6] + "********" + newID[14:], Status: "01", BaseFen: 500_000,
+				PaidThrough: month.Add(-1).String()}
+			if len(l.Items) != 1 || l.Items[0] != want {
+				t.Errorf("new employee listed %+v, want %+v", l.Items, want)
+			}
+
+			// A 15-digit ID number is converted to 18 digits.
+			old15 := "110101850101002"
+			before = snapshot(t, a)
+			r = c.do(t, call{method: "POST", path: unitBase + "/employees", auth: agent, body: map[string]any{"id_number": old15, "name": "钱七",
+				"phone": "13900000012", "base_fen": 400_000, "bank_card": "622202020000123456", "start_month": month.Next().String()}})
+			opened = decode[map[string]string](t, r, http.StatusCreated)
+			wrote(t, a, before, map[string]int64{"employee_account": 1, "person": 1, "ledger_account": 1, "base_history": 1, "audit_log": 1})
+			var stored string
+			if err := a.DB.GetContext(ctx, &stored, `SELECT p.id_number FROM person p JOIN employee_account e ON e.person_id = p.id
+				WHERE e.account_no = ?`, opened["account_no"]); err != nil || stored != residentID("11010119850101002") {
+				t.Errorf("15-digit ID stored as %q (%v)", stored, err)
+			}
+			verifyClean(t, a)
+		})
+
+		t.Run("open employee bad input", func(t *testing.T) {
+			valid := func(id string, base int64) map[string]any {
+				return map[string]any{"id_number": id, "name": "孙九", "phone": "13900000013", "base_fen": base, "bank_card": "6222020200007654321"}
+			}
+			fresh := residentID("35010219931122003")
+			badChecksum := fresh[:17] + string("0123456789X"[(strings.IndexByte("0123456789X", fresh[17])+1)%11])
+			bounds := func(t *testing.T, p map[string]any) {
+				if p["min_fen"] != float64(190_000) || p["max_fen"] != float64(2_368_100) {
+					t.Errorf("bounds min_fen %v max_fen %v, want 190000 and 2368100", p["min_fen"], p["max_fen"])
+				}
+				if d, _ := p["detail"].(string); !strings.Contains(d, "1,900.00") || !strings.Contains(d, "23,681.00") {
+					t.Errorf("detail %q does not name the bounds", d)
+				}
+			}
+			runBad(t, a, c, []badCase{
+				{"ID checksum", call{method: "POST", path: unitBase + "/employees", body: valid(badChecksum, 500_000), auth: agent}, 400, "ident.id_checksum", nil},
+				{"ID birth date", call{method: "POST", path: unitBase + "/employees", body: valid(residentID("11010119901307001"), 500_000), auth: agent}, 400, "ident.id_birth_date", nil},
+				{"ID length", call{method: "POST", path: unitBase + "/employees", body: valid("1101011990030700", 500_000), auth: agent, spec: specInvalid}, 400, "ident.id_length", nil},
+				{"duplicate", call{method: "POST", path: unitBase + "/employees", body: valid(newID, 500_000), auth: agent}, 409, "deposit.duplicate_account", nil},
+				{"duplicate through the 15-digit number", call{method: "POST", path: unitBase + "/employees", body: valid("350102880512301", 500_000), auth: agent}, 409, "deposit.duplicate_account", nil},
+				{"duplicate of a demo employee", call{method: "POST", path: unitBase + "/employees", body: valid(demo.AgentID, 500_000), auth: agent}, 409, "deposit.duplicate_account", nil},
+				{"base below the floor", call{method: "POST", path: unitBase + "/employees", body: valid(fresh, 100), auth: agent}, 400, "deposit.base_out_of_range", bounds},
+				{"base above the cap", call{method: "POST", path: unitBase + "/employees", body: valid(fresh, 2_368_101), auth: agent}, 400, "deposit.base_out_of_range", bounds},
+				{"base zero", call{method: "POST", path: unitBase + "/employees", body: valid(fresh, 0), auth: agent, spec: specInvalid}, 400, "deposit.base_out_of_range", nil},
+				{"base fractional", call{method: "POST", path: unitBase + "/employees", body: strings.Replace(string(encodeBody(t, valid(fresh, 500_000))), "500000", "5000.5", 1), auth: agent, spec: specInvalid}, 400, "request.invalid_field", nil},
+				{"start month too late", call{method: "POST", path: unitBase + "/employees", body: func() map[string]any {
+					b := valid(fresh, 500_000)
+					b["start_month"] = month.Add(2).String()
+					return b
+				}(), auth: agent}, 400, "deposit.start_month", nil},
+				{"bad phone", call{method: "POST", path: unitBase + "/employees", body: func() map[string]any {
+					b := valid(fresh, 500_000)
+					b["phone"] = "12345"
+					return b
+				}(), auth: agent, spec: specInvalid}, 400, "deposit.invalid_input", nil},
+				{"no name", call{method: "POST", path: unitBase + "/employees", body: func() map[string]any {
+					b := valid(fresh, 500_000)
+					b["name"] = "  "
+					return b
+				}(), auth: agent, spec: specInvalid}, 400, "deposit.invalid_input", nil},
+				{"unknown field", call{method: "POST", path: unitBase + "/employees", body: func() map[string]any {
+					b := valid(fresh, 500_000)
+					b["mobile"] = "13900000013"
+					return b
+				}(), auth: agent, spec: specInvalid}, 400, "request.unknown_field", nil},
+				{"oversize body", call{method: "POST", path: unitBase + "/employees", body: func() map[string]any {
+					b := valid(fresh, 500_000)
+					b["name"] = strings.Repeat("孙", 1<<19)
+					return b
+				}(), auth: agent, spec: specInvalid}, 413, "request.too_large", nil},
+				{"text/plain", call{method: "POST", path: unitBase + "/employees", body: valid(fresh, 500_000), contentType: "text/plain", auth: agent, spec: specInvalid}, 415, "request.unsupported_media_type", nil},
+			})
+		})
+
+		t.Run("seal and unseal", func(t *testing.T) {
+			const acct = "201000000004"
+			seal := unitBase + "/employees/" + acct + "/seal"
+			unseal := unitBase + "/employees/" + acct + "/unseal"
+
+			before := snapshot(t, a)
+			r := c.do(t, call{method: "POST", path: seal, body: map[string]string{"reason": "离职"}, auth: agent})
+			e := decode[employeeJSON](t, r, http.StatusOK)
+			if e.AccountNo != acct || e.Status != "02" || !maskedID.MatchString(e.IDNumber) {
+				t.Errorf("sealed %+v", e)
+			}
+			wrote(t, a, before, map[string]int64{"audit_log": 1})
+			l := decode[employeeListJSON](t, c.do(t, call{method: "GET", path: unitBase + "/employees?status=02", auth: agent}), http.StatusOK)
+			if l.Total != 1 || l.Items[0].AccountNo != acct {
+				t.Errorf("sealed list %+v", l)
+			}
+			runBad(t, a, c, []badCase{
+				{"seal a sealed account", call{method: "POST", path: seal, body: map[string]string{"reason": "离职"}, auth: agent}, 409, "deposit.employee_status", nil},
+			})
+
+			before = snapshot(t, a)
+			e = decode[employeeJSON](t, c.do(t, call{method: "POST", path: unseal, auth: agent}), http.StatusOK)
+			if e.Status != "01" {
+				t.Errorf("unsealed %+v", e)
+			}
+			wrote(t, a, before, map[string]int64{"audit_log": 1})
+			runBad(t, a, c, []badCase{
+				{"unseal a normal account", call{method: "POST", path: unseal, auth: agent}, 409, "deposit.employee_status", nil},
+				{"seal without reason", call{method: "POST", path: seal, body: map[string]string{"reason": " "}, auth: agent, spec: specInvalid}, 400, "deposit.invalid_input", nil},
+				{"seal with empty body", call{method: "POST", path: seal, body: "", auth: agent, spec: specInvalid}, 400, "request.empty_body", nil},
+				{"seal unknown account", call{method: "POST", path: unitBase + "/employees/209999999999/seal", body: map[string]string{"reason": "离职"}, auth: agent}, 404, "deposit.employee_not_found", nil},
+			})
+			verifyClean(t, a)
+		})
+
+		// A second unit with one employee; its bill for this month exists too.
+		importOtherUnit(t, a, month)
+		otherBill, err := a.Deposit.GenerateBill(ctx, otherUnitNo, month)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		t.Run("another unit's employee", func(t *testing.T) {
+			emp := unitBase + "/employees/" + otherEmp
+			notYours := "deposit.not_your_employee"
+			runBad(t, a, c, []badCase{
+				{"seal", call{method: "POST", path: emp + "/seal", body: map[string]string{"reason": "离职"}, auth: agent}, 403, notYours, nil},
+				{"unseal", call{method: "POST", path: emp + "/unseal", auth: agent}, 403, notYours, nil},
+				{"base", call{method: "PUT", path: emp + "/base", body: map[string]any{"base_fen": 900_000}, auth: agent}, 403, notYours, nil},
+				{"statement", call{method: "GET", path: emp + "/statement", auth: agent}, 403, notYours, nil},
+				{"supplement", call{method: "POST", path: unitBase + "/supplements", body: map[string]any{"items": []any{map[string]any{"account_no": otherEmp, "months": []string{month.Add(-2).String()}}}}, auth: agent}, 403, notYours, nil},
+				{"transfer in while not sealed", call{method: "POST", path: emp + "/transfer-in", auth: agent}, 409, "deposit.employee_status", nil},
+				{"read the other unit's bill", call{method: "GET", path: fmt.Sprintf("%s/remittances/%d", unitBase, otherBill.ID), auth: agent}, 404, "deposit.bill_not_found", nil},
+				{"pay the other unit's bill", call{method: "POST", path: fmt.Sprintf("%s/remittances/%d/payment", unitBase, otherBill.ID),
+					body: map[string]any{"amount_fen": int64(otherBill.Total), "bank_serial": "BK-OTHER-1"}, auth: agent}, 404, "exchange.unknown_receipt", nil},
+			})
+			a.Bank.Credit(exchange.Receipt{Serial: "BK-OTHER-1", BankCode: "102", Amount: otherBill.Total, ReceivedOn: today})
+			runBad(t, a, c, []badCase{
+				{"pay the other unit's bill with a real receipt", call{method: "POST", path: fmt.Sprintf("%s/remittances/%d/payment", unitBase, otherBill.ID),
+					body: map[string]any{"amount_fen": int64(otherBill.Total), "bank_serial": "BK-OTHER-1"}, auth: agent}, 404, "deposit.bill_not_found", nil},
+			})
+
+			// Once its unit sealed it, the account can be transferred in (同城转移).
+			if _, err := a.Deposit.SealEmployee(ctx, "", otherEmp, "调出"); err != nil {
+				t.Fatal(err)
+			}
+			before := snapshot(t, a)
+			e := decode[employeeJSON](t, c.do(t, call{method: "POST", path: emp + "/transfer-in", auth: agent}), http.StatusOK)
+			if e.AccountNo != otherEmp || e.Status != "01" || e.BalanceFen != 100_000 || e.IDNumber != "350102********001"+residentID("35010219900101001")[17:] {
+				t.Errorf("transferred %+v", e)
+			}
+			wrote(t, a, before, map[string]int64{"audit_log": 1})
+			runBad(t, a, c, []badCase{
+				{"transfer in twice", call{method: "POST", path: emp + "/transfer-in", auth: agent}, 409, "deposit.employee_status", nil},
+				{"transfer in unknown", call{method: "POST", path: unitBase + "/employees/209999999999/transfer-in", auth: agent}, 404, "deposit.employee_not_found", nil},
+			})
+			verifyClean(t, a)
+		})
+
+		t.Run("base adjustment", func(t *testing.T) {
+			path := unitBase + "/employees/201000000002/base"
+			before := snapshot(t, a)
+			e := decode[employeeJSON](t, c.do(t, call{method: "PUT", path: path, body: map[string]any{"base_fen": 1_000_000}, auth: agent}), http.StatusOK)
+			if e.BaseFen != 1_000_000 || e.AccountNo != "201000000002" {
+				t.Errorf("adjusted %+v", e)
+			}
+			wrote(t, a, before, map[string]int64{"base_history": 1, "audit_log": 1})
+			bounds := func(t *testing.T, p map[string]any) {
+				if p["min_fen"] != float64(190_000) || p["max_fen"] != float64(2_368_100) {
+					t.Errorf("bounds min_fen %v max_fen %v", p["min_fen"], p["max_fen"])
+				}
+			}
+			runBad(t, a, c, []badCase{
+				{"below the floor", call{method: "PUT", path: path, body: map[string]any{"base_fen": 100}, auth: agent}, 400, "deposit.base_out_of_range", bounds},
+				{"above the cap", call{method: "PUT", path: path, body: map[string]any{"base_fen": 99_999_999}, auth: agent}, 400, "deposit.base_out_of_range", bounds},
+				{"negative", call{method: "PUT", path: path, body: map[string]any{"base_fen": -1}, auth: agent, spec: specInvalid}, 400, "deposit.base_out_of_range", nil},
+				{"month out of window", call{method: "PUT", path: path, body: map[string]any{"base_fen": 900_000, "effective_month": "2020-01"}, auth: agent}, 400, "deposit.month_out_of_window", nil},
+				{"month syntax", call{method: "PUT", path: path, body: map[string]any{"base_fen": 900_000, "effective_month": "2026-13"}, auth: agent, spec: specInvalid}, 400, "date.month_syntax", nil},
+				{"unknown account", call{method: "PUT", path: unitBase + "/employees/209999999999/base", body: map[string]any{"base_fen": 900_000}, auth: agent}, 404, "deposit.employee_not_found", nil},
+			})
+			verifyClean(t, a)
+		})
+
+		t.Run("ratio adjustment", func(t *testing.T) {
+			bounds := func(t *testing.T, p map[string]any) {
+				if p["min"] != "5%" || p["max"] != "12%" {
+					t.Errorf("bounds min %v max %v, want 5%% and 12%%", p["min"], p["max"])
+				}
+				if d, _ := p["detail"].(string); !strings.Contains(d, "5%") || !strings.Contains(d, "12%") {
+					t.Errorf("detail %q does not name the bounds", d)
+				}
+			}
+			runBad(t, a, c, []badCase{
+				{"unit ratio above the cap", call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "13%", "personal_ratio": "12%"}, auth: agent}, 400, "deposit.ratio_out_of_range", bounds},
+				{"personal ratio below the floor", call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "12%", "personal_ratio": "4.5%"}, auth: agent}, 400, "deposit.ratio_out_of_range", bounds},
+				{"month already paid", call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "10%", "personal_ratio": "10%", "effective_month": month.Add(-1).String()}, auth: agent}, 400, "deposit.month_out_of_window", nil},
+				{"unknown field", call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "10%", "personal_ratio": "10%", "ratio": "10%"}, auth: agent, spec: specInvalid}, 400, "request.unknown_field", nil},
+			})
+			t.Run("no percent sign", func(t *testing.T) {
+				before := snapshot(t, a)
+				r := c.do(t, call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "12", "personal_ratio": "12%"}, auth: agent, spec: specInvalid})
+				var p map[string]any
+				_ = json.Unmarshal(r.body, &p)
+				code, _ := p["code"].(string)
+				if !strings.HasPrefix(code, "policy.") {
+					t.Fatalf("code %q, want a policy.percent code", code)
+				}
+				checkProblem(t, r, http.StatusBadRequest, code)
+				unchanged(t, a, before)
+			})
+
+			before := snapshot(t, a)
+			r := c.do(t, call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "10%", "personal_ratio": "10%"}, auth: agent})
+			got := decode[map[string]string](t, r, http.StatusOK)
+			if got["unit_ratio"] != "10%" || got["personal_ratio"] != "10%" {
+				t.Errorf("ratios %v", got)
+			}
+			wrote(t, a, before, map[string]int64{"ratio_history": 1, "audit_log": 1})
+			acct := decode[accountJSON](t, c.do(t, call{method: "GET", path: unitBase + "/account", auth: agent}), http.StatusOK)
+			if acct.UnitRatio != "10%" || acct.PersonalRatio != "10%" {
+				t.Errorf("account ratios %s %s", acct.UnitRatio, acct.PersonalRatio)
+			}
+			verifyClean(t, a)
+		})
+
+		var bill billJSON
+		t.Run("generate bill", func(t *testing.T) {
+			runBad(t, a, c, []badCase{
+				{"month not next", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": month.Next().String()}, auth: agent}, 409, "deposit.month_not_next",
+					func(t *testing.T, p map[string]any) {
+						if p["expected"] != month.String() {
+							t.Errorf("expected %v, want %s", p["expected"], month)
+						}
+					}},
+				{"month paid", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": month.Add(-1).String()}, auth: agent}, 409, "deposit.month_paid", nil},
+				{"month syntax", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": "2026-7"}, auth: agent, spec: specInvalid}, 400, "date.month_syntax", nil},
+				{"no month", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{}, auth: agent, spec: specInvalid}, 400, "date.month_syntax", nil},
+			})
+
+			// The expected roster: every contributing employee not yet paid
+			// for the month, with the current base and the new 10% ratios.
+			l := decode[employeeListJSON](t, c.do(t, call{method: "GET", path: unitBase + "/employees?status=01&limit=500", auth: agent}), http.StatusOK)
+			var want []billLineJSON
+			var total int64
+			for _, e := range l.Items {
+				if e.PaidThrough >= month.String() {
+					continue
+				}
+				part := yuanHalfUp(e.BaseFen, 1000)
+				want = append(want, billLineJSON{AccountNo: e.AccountNo, Name: e.Name, Month: month.String(), BaseFen: e.BaseFen,
+					UnitBps: 1000, PersonalBps: 1000, UnitFen: part, PersonalFen: part})
+				total += 2 * part
+			}
+			if len(want) != 7 { // five demo employees, 赵六 and the transferred 周八 (钱七 starts next month)
+				t.Fatalf("roster of %d, want 7: %+v", len(want), l.Items)
+			}
+
+			before := snapshot(t, a)
+			r := c.do(t, call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": month.String()}, auth: agent})
+			bill = decode[billJSON](t, r, http.StatusCreated)
+			if bill.Kind != "01" || bill.Month != month.String() || bill.Batch != 0 || bill.Status != "generated" || bill.Headcount != len(want) ||
+				bill.TotalFen != total || bill.UnitPartFen != total/2 || bill.PersonalPartFen != total/2 || bill.EntrySerial != "" {
+				t.Errorf("bill %+v, want %d lines totalling %d", bill, len(want), total)
+			}
+			if !slices.Equal(bill.Lines, want) {
+				t.Errorf("bill lines\n got %+v\nwant %+v", bill.Lines, want)
+			}
+			wrote(t, a, before, map[string]int64{"remittance": 1, "remittance_line": int64(len(want)), "audit_log": 1})
+
+			// Generating it again while nothing changed returns it and writes nothing.
+			before = snapshot(t, a)
+			again := decode[billJSON](t, c.do(t, call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": month.String()}, auth: agent}), http.StatusCreated)
+			if again.ID != bill.ID || again.TotalFen != bill.TotalFen || !slices.Equal(again.Lines, bill.Lines) {
+				t.Errorf("second generation %+v, first %+v", again, bill)
+			}
+			unchanged(t, a, before)
+
+			got := decode[billJSON](t, c.do(t, call{method: "GET", path: fmt.Sprintf("%s/remittances/%d", unitBase, bill.ID), auth: agent}), http.StatusOK)
+			if got.ID != bill.ID || !slices.Equal(got.Lines, bill.Lines) {
+				t.Errorf("read bill %+v", got)
+			}
+			list := decode[struct{ Items []billJSON }](t, c.do(t, call{method: "GET", path: unitBase + "/remittances", auth: agent}), http.StatusOK)
+			if len(list.Items) != 1 || list.Items[0].ID != bill.ID || list.Items[0].Lines != nil {
+				t.Errorf("bill list %+v", list.Items)
+			}
+			runBad(t, a, c, []badCase{
+				{"unknown bill", call{method: "GET", path: unitBase + "/remittances/999999", auth: agent}, 404, "deposit.bill_not_found", nil},
+				{"bill id not a number", call{method: "GET", path: unitBase + "/remittances/abc", auth: agent, spec: specInvalid}, 404, "deposit.bill_not_found", nil},
+				{"list limit", call{method: "GET", path: unitBase + "/remittances?limit=0", auth: agent, spec: specInvalid}, 400, "request.invalid_query", nil},
+				{"list limit above what is served", call{method: "GET", path: unitBase + "/remittances?limit=121", auth: agent, spec: specInvalid}, 400, "request.invalid_query", nil},
+			})
+			verifyClean(t, a)
+		})
+		if bill.ID == 0 {
+			t.Fatal("no bill")
+		}
+
+		t.Run("pay bill", func(t *testing.T) {
+			pay := fmt.Sprintf("%s/remittances/%d/payment", unitBase, bill.ID)
+			total := bill.TotalFen
+			short := total - 100
+			a.Bank.Credit(exchange.Receipt{Serial: "BK-SHORT-1", BankCode: "102", Amount: money.Fen(short), ReceivedOn: today})
+			runBad(t, a, c, []badCase{
+				{"serial the bank does not know", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK-NONE-1"}, auth: agent}, 404, "exchange.unknown_receipt", nil},
+				{"claim differs from the bank", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK-SHORT-1"}, auth: agent}, 409, "deposit.amount_not_as_bank", nil},
+				{"zero amount", call{method: "POST", path: pay, body: map[string]any{"amount_fen": 0, "bank_serial": "BK-SHORT-1"}, auth: agent, spec: specInvalid}, 400, "deposit.payment_amount", nil},
+				{"bad serial", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK 1"}, auth: agent, spec: specInvalid}, 400, "deposit.bank_serial", nil},
+				{"no serial", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total}, auth: agent, spec: specInvalid}, 400, "deposit.bank_serial", nil},
+				{"unknown bill", call{method: "POST", path: unitBase + "/remittances/999999/payment", body: map[string]any{"amount_fen": short, "bank_serial": "BK-SHORT-1"}, auth: agent}, 404, "deposit.bill_not_found", nil},
+			})
+
+			// A transfer of another amount than the bill's is booked to the
+			// unit's 暂收未分摊 and refused as a payment; the bill stays unpaid.
+			before := snapshot(t, a)
+			r := c.do(t, call{method: "POST", path: pay, body: map[string]any{"amount_fen": short, "bank_serial": "BK-SHORT-1"}, auth: agent})
+			p := checkProblem(t, r, http.StatusConflict, "deposit.payment_mismatch")
+			if p["bill_total_fen"] != float64(total) || p["received_fen"] != float64(short) {
+				t.Errorf("mismatch problem %v", p)
+			}
+			wrote(t, a, before, map[string]int64{"journal_entry": 1, "posting": 2, "bank_receipt": 1, "audit_log": 1})
+			if entryCount(t, a, "RCV-BK-SHORT-1") != 1 {
+				t.Errorf("the short transfer is not booked to suspense")
+			}
+			acct := decode[accountJSON](t, c.do(t, call{method: "GET", path: unitBase + "/account", auth: agent}), http.StatusOK)
+			if acct.SuspenseFen != short || acct.PaidThrough != month.Add(-1).String() {
+				t.Errorf("after the short transfer: suspense %d paid through %s", acct.SuspenseFen, acct.PaidThrough)
+			}
+			runBad(t, a, c, []badCase{
+				{"the short transfer again", call{method: "POST", path: pay, body: map[string]any{"amount_fen": short, "bank_serial": "BK-SHORT-1"}, auth: agent}, 409, "deposit.payment_mismatch", nil},
+			})
+
+			// The right amount posts the bill.
+			a.Bank.Credit(exchange.Receipt{Serial: "BK-PAY-1", BankCode: "102", Amount: money.Fen(total), ReceivedOn: today})
+			entry := "REM-" + demo.UnitNo + "-" + month.String()
+			before = snapshot(t, a)
+			r = c.do(t, call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK-PAY-1"}, auth: agent})
+			paid := decode[paymentJSON](t, r, http.StatusOK)
+			if paid.Status != "posted" || paid.Bill.ID != bill.ID || paid.Bill.Status != "posted" || paid.Bill.BankSerial != "BK-PAY-1" ||
+				paid.Bill.EntrySerial != entry || paid.Bill.TotalFen != total || paid.Bill.PostedAt == "" {
+				t.Errorf("payment %+v", paid)
+			}
+			wrote(t, a, before, map[string]int64{"journal_entry": 1, "posting": int64(1 + len(bill.Lines)), "bank_receipt": 1, "audit_log": 1})
+			if entryCount(t, a, entry) != 1 {
+				t.Errorf("entry %s not posted once", entry)
+			}
+
+			// The same serial again: the first result, nothing posted twice.
+			before = snapshot(t, a)
+			r = c.do(t, call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK-PAY-1"}, auth: agent})
+			if again := decode[paymentJSON](t, r, http.StatusOK); again.Status != paid.Status || again.Bill.ID != paid.Bill.ID ||
+				again.Bill.EntrySerial != paid.Bill.EntrySerial || again.Bill.BankSerial != paid.Bill.BankSerial || again.Bill.TotalFen != paid.Bill.TotalFen {
+				t.Errorf("repeated payment %+v, first %+v", again, paid)
+			}
+			unchanged(t, a, before)
+			if entryCount(t, a, entry) != 1 {
+				t.Errorf("entry %s posted twice", entry)
+			}
+
+			acct = decode[accountJSON](t, c.do(t, call{method: "GET", path: unitBase + "/account", auth: agent}), http.StatusOK)
+			if acct.PaidThrough != month.String() || acct.ArrearsMonths != 0 || acct.SuspenseFen != short {
+				t.Errorf("after payment: %+v", acct)
+			}
+			a.Bank.Credit(exchange.Receipt{Serial: "BK-PAY-2", BankCode: "102", Amount: money.Fen(total), ReceivedOn: today})
+			runBad(t, a, c, []badCase{
+				{"pay a posted bill", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK-PAY-2"}, auth: agent}, 409, "deposit.bill_status", nil},
+				{"the month again", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": month.String()}, auth: agent}, 409, "deposit.month_paid", nil},
+				{"next month before it began", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": month.Next().String()}, auth: agent}, 409, "deposit.month_future", nil},
+			})
+
+			// The statement shows the 汇缴 line with its month.
+			line := bill.Lines[0]
+			st := decode[statementJSON](t, c.do(t, call{method: "GET", path: unitBase + "/employees/" + line.AccountNo + "/statement", auth: agent}), http.StatusOK)
+			if len(st.Lines) < 2 {
+				t.Fatalf("statement %+v", st)
+			}
+			l0 := st.Lines[0]
+			if l0.BizType != "01" || l0.BizTypeName != "汇缴" || l0.Month != month.String() || l0.IncomeFen != line.UnitFen+line.PersonalFen ||
+				l0.ExpenseFen != 0 || l0.Serial != entry || l0.Date != today.String() || l0.BalanceFen != st.BalanceFen {
+				t.Errorf("statement line %+v, want 汇缴 %s of %d", l0, month, line.UnitFen+line.PersonalFen)
+			}
+			if st.PaidThrough != month.String() || st.BalanceFen != int64(demo.Employees[0].Opening)+line.UnitFen+line.PersonalFen {
+				t.Errorf("statement header %+v", st)
+			}
+			if mig := st.Lines[1]; mig.Serial != "MIG-"+line.AccountNo || mig.BizType != "99" {
+				t.Errorf("opening line %+v", mig)
+			}
+			one := decode[statementJSON](t, c.do(t, call{method: "GET", path: unitBase + "/employees/" + line.AccountNo + "/statement?limit=1&from=" + today.String(), auth: agent}), http.StatusOK)
+			if len(one.Lines) != 1 || one.Lines[0].Serial != entry {
+				t.Errorf("limited statement %+v", one.Lines)
+			}
+			runBad(t, a, c, []badCase{
+				{"statement bad date", call{method: "GET", path: unitBase + "/employees/" + line.AccountNo + "/statement?from=2026-02-30", auth: agent, spec: specInvalid}, 400, "request.invalid_query", nil},
+				{"statement unknown account", call{method: "GET", path: unitBase + "/employees/209999999999/statement", auth: agent}, 404, "deposit.employee_not_found", nil},
+			})
+			verifyClean(t, a)
+		})
+
+		t.Run("paying with the suspense serial after posting", func(t *testing.T) {
+			pay := fmt.Sprintf("%s/remittances/%d/payment", unitBase, bill.ID)
+			runBad(t, a, c, []badCase{
+				{"short transfer for a posted bill", call{method: "POST", path: pay, body: map[string]any{"amount_fen": bill.TotalFen - 100, "bank_serial": "BK-SHORT-1"}, auth: agent}, 409, "deposit.bill_status", nil},
+			})
+		})
+
+		t.Run("supplement", func(t *testing.T) {
+			m := month.Add(-3)
+			before := snapshot(t, a)
+			r := c.do(t, call{method: "POST", path: unitBase + "/supplements", auth: agent,
+				body: map[string]any{"items": []any{map[string]any{"account_no": "201000000003", "months": []string{m.String()}}}}})
+			sup := decode[billJSON](t, r, http.StatusCreated)
+			base := int64(demo.Employees[2].Base)
+			part := yuanHalfUp(base, 1200) // the ratios in force in that month
+			wantLine := billLineJSON{AccountNo: "201000000003", Name: "陈芳", Month: m.String(), BaseFen: base, UnitBps: 1200, PersonalBps: 1200,
+				UnitFen: part, PersonalFen: part}
+			if sup.Kind != "02" || sup.Batch != 1 || sup.Month != m.String() || sup.Status != "generated" || sup.TotalFen != 2*part ||
+				len(sup.Lines) != 1 || sup.Lines[0] != wantLine {
+				t.Errorf("supplement %+v, want line %+v", sup, wantLine)
+			}
+			wrote(t, a, before, map[string]int64{"remittance": 1, "remittance_line": 1, "audit_log": 1})
+			runBad(t, a, c, []badCase{
+				{"month paid by the bill", call{method: "POST", path: unitBase + "/supplements", auth: agent,
+					body: map[string]any{"items": []any{map[string]any{"account_no": "201000000003", "months": []string{month.String()}}}}}, 409, "deposit.supplement_covered", nil},
+				{"no items", call{method: "POST", path: unitBase + "/supplements", body: map[string]any{"items": []any{}}, auth: agent, spec: specInvalid}, 400, "deposit.invalid_input", nil},
+				{"month syntax", call{method: "POST", path: unitBase + "/supplements", auth: agent, spec: specInvalid,
+					body: map[string]any{"items": []any{map[string]any{"account_no": "201000000003", "months": []string{"2025-00"}}}}}, 400, "date.month_syntax", nil},
+			})
+			verifyClean(t, a)
+		})
+
+		t.Run("logout", func(t *testing.T) {
+			// RFC 9110 allows more than one space after the scheme; the
+			// session that authenticated the call is the one revoked.
+			token := agent[len("Bearer "):]
+			r := c.do(t, call{method: "DELETE", path: unitBase + "/sessions/current", auth: "Bearer  " + token})
+			if r.status != http.StatusNoContent || len(r.body) != 0 {
+				t.Fatalf("logout %s", r)
+			}
+			checkProblem(t, c.do(t, call{method: "GET", path: unitBase + "/account", auth: agent}), http.StatusUnauthorized, "identity.no_session")
+			// The other session lives on until it logs out.
+			decode[accountJSON](t, c.do(t, call{method: "GET", path: unitBase + "/account", auth: agent2}), http.StatusOK)
+			if r := c.do(t, call{method: "DELETE", path: unitBase + "/sessions/current", auth: agent2}); r.status != http.StatusNoContent {
+				t.Fatalf("logout %s", r)
+			}
+			checkProblem(t, c.do(t, call{method: "DELETE", path: unitBase + "/sessions/current", auth: agent2}), http.StatusUnauthorized, "identity.no_session")
+			verifyClean(t, a)
+		})
+	})
+}

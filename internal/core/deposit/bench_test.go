@@ -1,0 +1,142 @@
+package deposit_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"gjj/internal/audit"
+	"gjj/internal/core/deposit"
+	"gjj/internal/exchange"
+	"gjj/internal/ledger"
+	"gjj/internal/platform/bizdate"
+	"gjj/internal/platform/date"
+	"gjj/internal/platform/db"
+	"gjj/internal/platform/dbtest"
+	"gjj/internal/platform/money"
+	"gjj/internal/platform/reqctx"
+	"gjj/internal/policy"
+)
+
+// Benchmarks report ops/s so `make bench` (cmd/benchreport) can print each
+// figure next to its ceiling from the same run, plus employees/s:
+//
+//	RemittancePost  generate + pay one 汇缴 bill of a unit of 10,000 employees
+//	                (read the roster, 10,000 bill lines, 10,000-line ledger entry,
+//	                10,000 paid-through updates, receipt, audit: one bill per op)
+//	RawBulkInsert   the ceiling: one transaction inserting the same 10,000
+//	                (account id, amount) rows with multi-row INSERTs
+//
+// Pair: 'RemittancePost=RawBulkInsert:remittance posting (10,000 employees) vs raw bulk insert of 10,000 rows'.
+//
+// Where a RemittancePost op goes (profiled): about half is the ledger's
+// 10,001-line entry — on MariaDB mostly its one UPDATE per touched account
+// (10,001 statements); the rest is the bill's 10,000 lines (multi-row INSERTs
+// of 500), the roster and posting reads (one statement each) and the
+// paid-through updates (IN lists of 1,000).
+
+const rmBenchEmployees = 10_000
+
+func rmBackends(b *testing.B, f func(b *testing.B, d *db.DB)) {
+	b.Run("sqlite", func(b *testing.B) { f(b, dbtest.SQLite(b)) })
+	b.Run("mysql", func(b *testing.B) { f(b, dbtest.MySQL(b)) })
+}
+
+func BenchmarkRemittancePost(b *testing.B) {
+	rmBackends(b, func(b *testing.B, d *db.DB) {
+		ctx := reqctx.WithActor(context.Background(), reqctx.Actor{ID: "staff:bench", Channel: "counter"})
+		a := audit.New(d)
+		pol := policy.New(d)
+		dates := bizdate.New(d, a)
+		l := ledger.New(d, dates)
+		sim := exchange.NewSimulator()
+		if _, err := pol.Seed(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := pol.SeedCodes(ctx); err != nil {
+			b.Fatal(err)
+		}
+		// A business date far ahead, so every iteration pays the next month.
+		if err := dates.Ensure(ctx, date.MustParse("2199-12-01")); err != nil {
+			b.Fatal(err)
+		}
+		if err := l.EnsureCenterAccounts(ctx, bank); err != nil {
+			b.Fatal(err)
+		}
+		svc := deposit.New(deposit.Deps{DB: d, Ledger: l, Audit: a, Policy: pol, Dates: dates, Bank: sim, BankCode: bank})
+		start := time.Now()
+		in := deposit.ImportUnit{UnitNo: "100000000001", USCC: "91350100M000100Y43", Name: "基准单位", Payday: 10, UnitBps: 1200, PersonBps: 1200,
+			FirstMonth: date.MustParseMonth("2020-01"), PaidThrough: date.MustParseMonth("2026-10")}
+		for i := range rmBenchEmployees {
+			in.Employees = append(in.Employees, deposit.ImportEmployee{
+				ImportPerson: deposit.ImportPerson{IDNumber: idNumber(i), Name: fmt.Sprintf("职工%d", i), Mobile: fmt.Sprintf("139%08d", i)},
+				AccountNo:    fmt.Sprintf("201%09d", i+1), Base: money.Fen(1_000_000 + int64(i%1000)*137), StartMonth: in.FirstMonth, PaidThrough: in.PaidThrough})
+		}
+		if _, err := db.Get(ctx, d, func(tx *db.Tx) (*deposit.Unit, error) { return svc.ImportUnitTx(ctx, tx, in) }); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("set up %d employees in %s", rmBenchEmployees, time.Since(start).Round(time.Millisecond))
+		month := in.PaidThrough
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; b.Loop(); i++ {
+			month = month.Next()
+			bill, err := svc.GenerateBill(ctx, in.UnitNo, month)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if bill.Headcount != rmBenchEmployees {
+				b.Fatalf("headcount %d", bill.Headcount)
+			}
+			serial := fmt.Sprintf("BENCH-%d", i)
+			sim.Credit(exchange.Receipt{Serial: serial, BankCode: bank, Amount: bill.Total})
+			res, err := svc.PayBill(ctx, in.UnitNo, bill.ID, serial, bill.Total)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if res.Status != deposit.PaymentPosted {
+				b.Fatalf("status %s", res.Status)
+			}
+		}
+		sec := b.Elapsed().Seconds()
+		b.ReportMetric(float64(b.N)/sec, "ops/s")
+		b.ReportMetric(float64(b.N)*rmBenchEmployees/sec, "employees/s")
+	})
+}
+
+func BenchmarkRawBulkInsert(b *testing.B) {
+	rmBackends(b, func(b *testing.B, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.ExecContext(ctx, `CREATE TABLE bench_bulk_raw (account_id BIGINT NOT NULL, amount_fen BIGINT NOT NULL)`); err != nil {
+			b.Fatal(err)
+		}
+		const batch = 1000
+		q := `INSERT INTO bench_bulk_raw (account_id, amount_fen) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", batch), ",")
+		args := make([]any, 0, 2*batch)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			tx, err := d.BeginTx(ctx, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for start := 0; start < rmBenchEmployees; start += batch {
+				args = args[:0]
+				for k := start; k < start+batch; k++ {
+					args = append(args, int64(k+1), int64(240000))
+				}
+				if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		sec := b.Elapsed().Seconds()
+		b.ReportMetric(float64(b.N)/sec, "ops/s")
+		b.ReportMetric(float64(b.N)*rmBenchEmployees/sec, "employees/s")
+	})
+}
