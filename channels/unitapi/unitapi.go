@@ -38,6 +38,7 @@ func Register(e *echo.Echo, d Deps) {
 	g.POST("/employees/:account_no/seal", h.seal)
 	g.POST("/employees/:account_no/unseal", h.unseal)
 	g.POST("/employees/:account_no/transfer-in", h.transfer)
+	g.POST("/employees/:account_no/certificate", h.certificate)
 	g.PUT("/employees/:account_no/base", h.base)
 	g.PUT("/ratios", h.ratios)
 	g.POST("/remittances", h.generateBill)

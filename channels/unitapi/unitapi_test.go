@@ -333,7 +333,7 @@ func verifyClean(t *testing.T, a *app.App) {
 
 var countedTables = []string{"journal_entry", "posting", "ledger_account", "audit_log", "person", "employee_account",
 	"base_history", "ratio_history", "unit", "unit_agent", "unit_prereg", "remittance", "remittance_line", "bank_receipt",
-	"deferral", "interest_run", "interest_item"}
+	"deferral", "interest_run", "interest_item", "certificate"}
 
 var stateQueries = map[string]string{
 	"employee_account": `SELECT account_no, unit_id, status, prev_status, base_fen, paid_through, status_reason FROM employee_account ORDER BY account_no`,

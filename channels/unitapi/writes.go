@@ -99,3 +99,13 @@ func (h *handler) ratios(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]string{"unit_ratio": policy.FormatBps(u.UnitBps), "personal_ratio": policy.FormatBps(u.PersonBps)})
 }
+
+func (h *handler) certificate(c echo.Context) error {
+	cert, err := h.d.Deposit.IssueCertificate(c.Request().Context(), unitNo(c), c.Param("account_no"))
+	if err != nil {
+		return err
+	}
+	verify := deposit.VerifyBaseURL + "/verify/" + cert.VerifyCode
+	return c.JSON(http.StatusCreated, map[string]any{"cert_no": cert.CertNo, "verify_code": cert.VerifyCode, "issued_on": cert.IssuedOn,
+		"verify_url": verify, "pdf_url": verify + "/pdf"})
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -82,6 +83,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Ledger = ledger.New(d, a.Dates)
 	a.Policy = policy.New(d)
 	a.Bank = exchange.NewSimulator()
+	// Certificate rendering settings are process-wide (one platform per process).
+	deposit.VerifyBaseURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	deposit.PDFFontPath = cfg.PDFFont
+	deposit.IssuingCenter = cfg.Center
 	a.Deposit = deposit.New(deposit.Deps{DB: d, Ledger: a.Ledger, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates, Bank: a.Bank, BankCode: SettlementBank})
 	if a.Access, err = access.New(ctx, d); err != nil {
 		a.Close()
@@ -147,6 +152,7 @@ func (a *App) Server() (*echo.Echo, error) {
 	}
 	web.Health(e, checks...)
 	portal.Register(e)
+	portal.RegisterVerify(e, a.Deposit)
 	admin.Register(e)
 	unitapi.Register(e, unitapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit})
 	staffapi.Register(e, staffapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit})

@@ -31,6 +31,13 @@ type Config struct {
 	LogLevel string `env:"GJJ_LOG_LEVEL" envDefault:"info"`
 	// BodyLimit is the largest request body accepted, e.g. "1M".
 	BodyLimit string `env:"GJJ_BODY_LIMIT" envDefault:"1M"`
+	// PublicURL is the site root printed on documents for verification.
+	PublicURL string `env:"GJJ_PUBLIC_URL" envDefault:"http://localhost:8080"`
+	// Center is the fund center's name printed on certificates.
+	Center string `env:"GJJ_CENTER_NAME" envDefault:"住房公积金管理中心"`
+	// PDFFont is a TrueType font with Chinese glyphs for PDFs; empty probes
+	// the Debian fonts-lxgw-wenkai path.
+	PDFFont string `env:"GJJ_PDF_FONT"`
 }
 
 // Load reads the configuration from the environment map (os.Environ as a map
@@ -88,6 +95,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf(`GJJ_LOG_LEVEL=%q: want debug, info, warn or error`, c.LogLevel)
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf(`GJJ_PUBLIC_URL=%q: want the public site root such as "https://gjj.example.gov.cn"`, c.PublicURL)
 	}
 	if _, err := ParseSize(c.BodyLimit); err != nil {
 		return fmt.Errorf(`GJJ_BODY_LIMIT=%q: want a size such as "512K" or "1M"`, c.BodyLimit)

@@ -1,0 +1,73 @@
+package webhall
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// loginInput is the login form as typed (password and code are never echoed).
+type loginInput struct {
+	UnitCode string
+	IDNumber string
+	Next     string
+}
+
+func (h *hall) loginForm(c echo.Context) error {
+	return h.render(c, http.StatusOK, "login", view{Title: "单位经办人登录", Data: loginInput{Next: safeNext(c.QueryParam("next"))}})
+}
+
+// login checks the agent's four factors. Any wrong factor gives the same
+// message (identity.ErrBadCredentials); success starts a unit-channel session,
+// sets the session cookie and goes to the overview (or the page asked for).
+func (h *hall) login(c echo.Context) error {
+	in := loginInput{
+		UnitCode: strings.TrimSpace(c.FormValue("unit_code")),
+		IDNumber: strings.TrimSpace(c.FormValue("id_number")),
+		Next:     safeNext(c.FormValue("next")),
+	}
+	v := view{Title: "单位经办人登录", Data: in}
+	ctx := c.Request().Context()
+	p, err := h.d.Identity.LoginAgent(ctx, in.UnitCode, in.IDNumber, c.FormValue("password"), strings.TrimSpace(c.FormValue("totp")))
+	if err != nil {
+		return h.formError(c, err, "login", v)
+	}
+	token, _, err := h.d.Identity.NewSession(ctx, *p, Channel)
+	if err != nil {
+		return err
+	}
+	setSessionCookie(c, token, 0)
+	target := "/unit/"
+	if in.Next != "" {
+		target = in.Next
+	}
+	return c.Redirect(http.StatusSeeOther, target)
+}
+
+func (h *hall) logout(c echo.Context) error {
+	if ck, err := c.Cookie(SessionCookie); err == nil {
+		if err := h.d.Identity.EndSession(c.Request().Context(), ck.Value); err != nil {
+			return err
+		}
+	}
+	setSessionCookie(c, "", -1)
+	return c.Redirect(http.StatusSeeOther, "/unit/login")
+}
+
+// setSessionCookie sets (maxAge 0: for the browser session) or deletes
+// (maxAge < 0) the session cookie. It is Secure when the request came over
+// HTTPS (directly or through the proxy).
+func setSessionCookie(c echo.Context, token string, maxAge int) {
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: token, Path: cookiePath, MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+}
+
+// safeNext keeps a post-login target only when it is a page of the hall.
+func safeNext(s string) string {
+	if !strings.HasPrefix(s, "/unit/") || strings.HasPrefix(s, "/unit/login") || strings.ContainsAny(s, "\\\r\n") ||
+		strings.HasPrefix(s, "//") {
+		return ""
+	}
+	return s
+}

@@ -1,0 +1,156 @@
+package webhall
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"gjj/internal/audit"
+	"gjj/internal/platform/money"
+)
+
+// LogPageSize is how many audit entries each source gives per page of the log.
+const LogPageSize = 50
+
+type logRow struct {
+	audit.Entry
+	ObjectText, Summary, ActorText string
+}
+
+type logsData struct {
+	Rows    []logRow
+	MoreURL string
+}
+
+// logs is the unit's operation log (操作日志查询), newest first: every audited
+// operation on the unit itself (object unit:<unit_no>: bills, payments, ratio
+// changes, imports), the signed-in agent's operations that name the unit in
+// their summary (employees, deferrals) and the agent's logins.
+//
+// audit.Filter matches objects exactly, so operations by other agents or
+// staff on the unit's employees are not found yet (see the package report).
+// Paging merges the sources: a page ends where the fullest source's page
+// ends, so no entry is skipped between pages.
+func (h *hall) logs(c echo.Context) error {
+	p := principal(c)
+	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	ctx := c.Request().Context()
+	unitObj := "unit:" + p.UnitNo
+	mentions := fmt.Sprintf(`"unit_no":%q`, p.UnitNo)
+	sources := []struct {
+		f    audit.Filter
+		keep func(audit.Entry) bool
+	}{
+		{audit.Filter{Object: unitObj}, nil},
+		{audit.Filter{Actor: p.Subject}, func(e audit.Entry) bool {
+			return e.Object != unitObj && (strings.Contains(e.After, mentions) || strings.Contains(e.Before, mentions))
+		}},
+		{audit.Filter{Object: p.Subject, Action: "identity.login"}, nil},
+	}
+	var rows []audit.Entry
+	var cutoff int64 // entries below it may be missing from this page
+	for _, s := range sources {
+		s.f.Limit, s.f.BeforeSeq = LogPageSize, before
+		list, err := h.d.Audit.List(ctx, s.f)
+		if err != nil {
+			return err
+		}
+		if len(list) == LogPageSize {
+			cutoff = max(cutoff, list[len(list)-1].Seq)
+		}
+		for _, e := range list {
+			if s.keep == nil || s.keep(e) {
+				rows = append(rows, e)
+			}
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Seq > rows[j].Seq })
+	rows = slices.CompactFunc(rows, func(a, b audit.Entry) bool { return a.Seq == b.Seq })
+	d := logsData{}
+	for _, e := range rows {
+		if e.Seq < cutoff {
+			break
+		}
+		d.Rows = append(d.Rows, logRow{Entry: e, ObjectText: objectText(e.Object), Summary: summaryText(e.After, e.Before),
+			ActorText: actorText(e.Actor, p.Subject)})
+	}
+	if cutoff > 0 {
+		d.MoreURL = "/unit/logs?before=" + strconv.FormatInt(cutoff, 10)
+	}
+	return h.render(c, http.StatusOK, "logs", view{Title: "操作日志", Menu: "logs", Data: d})
+}
+
+// actorText names who acted, without disclosing other people's identifiers.
+func actorText(actor, self string) string {
+	switch {
+	case actor == self:
+		return "本人"
+	case strings.HasPrefix(actor, "person:"):
+		return "其他经办人"
+	case strings.HasPrefix(actor, "staff:"):
+		return "管理中心工作人员"
+	}
+	return "系统"
+}
+
+// objectText names an audit object for the unit's agent.
+func objectText(obj string) string {
+	kind, id, _ := strings.Cut(obj, ":")
+	switch kind {
+	case "unit":
+		return "单位 " + id
+	case "employee":
+		return "个人账号 " + id
+	case "deferral":
+		return "缓缴申请 " + id
+	case "person":
+		return "经办人本人"
+	}
+	return obj
+}
+
+// summaryLabels name the summary fields a unit sees; other fields are not shown.
+var summaryLabels = []struct{ key, label string }{
+	{"name", "姓名"}, {"id", "证件号码"}, {"month", "月份"}, {"start_month", "起始年月"}, {"end_month", "截止年月"},
+	{"effective_month", "生效年月"}, {"headcount", "人数"}, {"base_fen", "缴存基数"}, {"total_fen", "金额"},
+	{"amount_fen", "金额"}, {"unit_ratio", "单位比例"}, {"personal_ratio", "个人比例"}, {"bill_id", "清册编号"},
+	{"bank_serial", "银行流水号"}, {"paid_through", "缴至年月"}, {"rows", "行数"}, {"reason", "原因"},
+	{"unit_no", "单位账号"},
+}
+
+// summaryText shows an audit summary (compact JSON, already masked by the
+// core) as "label：value" pairs; the first non-empty of the summaries given.
+func summaryText(summaries ...string) string {
+	for _, s := range summaries {
+		if s == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(s), &m); err != nil {
+			return ""
+		}
+		var parts []string
+		for _, l := range summaryLabels {
+			v, ok := m[l.key]
+			if !ok || v == nil || v == "" {
+				continue
+			}
+			text := fmt.Sprint(v)
+			if f, isNum := v.(float64); isNum {
+				text = strconv.FormatFloat(f, 'f', -1, 64)
+				if strings.HasSuffix(l.key, "_fen") {
+					text = money.Fen(int64(f)).Format() + " 元"
+				}
+			}
+			parts = append(parts, l.label+"："+text)
+		}
+		return strings.Join(parts, "；")
+	}
+	return ""
+}

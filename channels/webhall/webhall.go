@@ -1,0 +1,314 @@
+// Package webhall is the unit online hall (单位网上业务大厅) at /unit/: the
+// server-rendered pages (html/template, with htmx for partial updates) through
+// which a unit agent (单位经办人) logs in and runs the unit's deposit business —
+// overview, employees, ratios, remittance bills and payment, 补缴, 缓缴,
+// statements and the unit's own operation log.
+//
+// It is a thin adapter like channels/unitapi: it parses forms, calls the same
+// deposit core services and renders the answer; it holds no business rules and
+// never touches the database. Every page and form error shows the core's
+// Chinese message (errs.E(err).Message) next to the user's input. Templates,
+// the stylesheet and the vendored htmx are embedded, so the hall needs no CDN.
+//
+// Security: a session cookie (HttpOnly, SameSite=Lax, Path=/unit) holds the
+// opaque token of an identity session on the "unit" channel; every page asks
+// access control about (subject, unit:<unit_no>, route template, method);
+// every state-changing form carries a CSRF token (hidden field _csrf, and the
+// X-CSRF-Token header for htmx requests). Lists show masked ID numbers only;
+// phones and bank cards are never shown.
+package webhall
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"gjj/internal/access"
+	"gjj/internal/audit"
+	"gjj/internal/core/deposit"
+	"gjj/internal/exchange"
+	"gjj/internal/identity"
+	"gjj/internal/platform/errs"
+	"gjj/internal/platform/reqctx"
+)
+
+// Deps are the services the hall calls.
+type Deps struct {
+	Identity *identity.Service
+	Access   *access.Enforcer
+	Deposit  *deposit.Service
+	Audit    *audit.Log
+	// Bank is the simulated settlement bank; the hall uses it only when Demo
+	// is set, for the "模拟银行转账" button of a bill.
+	Bank *exchange.Simulator
+	// Demo shows the demo-only helpers (simulated bank transfer).
+	Demo bool
+}
+
+// Channel is the identity and audit channel of the hall.
+const Channel = "unit"
+
+// Cookie names; both are scoped to Path=/unit.
+const (
+	SessionCookie = "gjj_unit_session"
+	csrfCookie    = "gjj_unit_csrf"
+	cookiePath    = "/unit"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Register mounts the hall on e. Register it after channels/portal (echo keeps
+// the last handler registered for a path) or remove the portal's /unit/
+// placeholder.
+func Register(e *echo.Echo, d Deps) {
+	h := &hall{d: d}
+	csrf := csrfMiddleware()
+	static, _ := fs.Sub(staticFS, "static")
+	files := http.StripPrefix("/unit/static/", http.FileServerFS(static))
+	e.GET("/unit/static/*", func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=3600")
+		files.ServeHTTP(c.Response(), c.Request())
+		return nil
+	})
+	e.GET("/unit", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/unit/") })
+	e.GET("/unit/login", h.loginForm, csrf)
+	e.POST("/unit/login", h.login, csrf)
+
+	page := func(method, path string, fn echo.HandlerFunc) { e.Add(method, path, fn, csrf, h.requireAgent) }
+	page(http.MethodPost, "/unit/logout", h.logout)
+	page(http.MethodGet, "/unit/", h.overview)
+
+	page(http.MethodGet, "/unit/employees", h.employees)
+	page(http.MethodGet, "/unit/employees/new", h.openForm)
+	page(http.MethodPost, "/unit/employees", h.openEmployee)
+	page(http.MethodGet, "/unit/employees/transfer", h.transferForm)
+	page(http.MethodPost, "/unit/employees/transfer", h.transfer)
+	page(http.MethodGet, "/unit/employees/import", h.importForm)
+	page(http.MethodPost, "/unit/employees/import", h.importBases)
+	page(http.MethodGet, "/unit/employees/export.xlsx", h.exportEmployees)
+	page(http.MethodGet, "/unit/employees/:account_no", h.employee)
+	page(http.MethodPost, "/unit/employees/:account_no/seal", h.seal)
+	page(http.MethodPost, "/unit/employees/:account_no/unseal", h.unseal)
+	page(http.MethodPost, "/unit/employees/:account_no/base", h.adjustBase)
+
+	page(http.MethodGet, "/unit/ratios", h.ratiosForm)
+	page(http.MethodPost, "/unit/ratios", h.adjustRatios)
+
+	page(http.MethodGet, "/unit/remittances", h.remittances)
+	page(http.MethodPost, "/unit/remittances", h.generateBill)
+	page(http.MethodGet, "/unit/remittances/:id", h.bill)
+	page(http.MethodGet, "/unit/remittances/:id/bill.xlsx", h.billXLSX)
+	page(http.MethodPost, "/unit/remittances/:id/payment", h.pay)
+	page(http.MethodPost, "/unit/remittances/:id/allocation", h.allocate)
+	if d.Demo && d.Bank != nil {
+		page(http.MethodPost, "/unit/remittances/:id/simulated-transfer", h.simulateTransfer)
+	}
+
+	page(http.MethodGet, "/unit/supplements", h.supplementForm)
+	page(http.MethodPost, "/unit/supplements", h.generateSupplement)
+	page(http.MethodGet, "/unit/deferrals", h.deferrals)
+	page(http.MethodPost, "/unit/deferrals", h.applyDeferral)
+	page(http.MethodGet, "/unit/statements", h.unitStatement)
+	page(http.MethodGet, "/unit/statements/employee", h.employeeStatement)
+	page(http.MethodGet, "/unit/logs", h.logs)
+}
+
+type hall struct{ d Deps }
+
+// errCSRF answers a state-changing request without a valid CSRF token, or one
+// a browser marks as coming from another site.
+var errCSRF = errs.New(errs.Forbidden, "webhall.csrf", "页面已失效或请求来源不明，请刷新页面后重新提交")
+
+// csrfMiddleware is echo's CSRF protection: browsers that send Sec-Fetch-Site
+// are checked by it (same-origin passes, cross-site is refused), others by the
+// double-submit token (cookie + form field _csrf or header X-CSRF-Token).
+func csrfMiddleware() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf,header:" + echo.HeaderXCSRFToken,
+		CookieName:     csrfCookie,
+		CookiePath:     cookiePath,
+		CookieHTTPOnly: true,
+		CookieSameSite: http.SameSiteStrictMode,
+		ErrorHandler:   func(error, echo.Context) error { return errCSRF },
+		AllowSecFetchSiteFunc: func(c echo.Context) (bool, error) {
+			if c.Request().Header.Get(echo.HeaderSecFetchSite) == "same-site" {
+				return false, nil // a sibling host: the token decides
+			}
+			return false, errCSRF
+		},
+	})
+}
+
+const principalKey = "webhall.principal"
+
+// requireAgent admits requests with a live unit-channel session whose
+// principal may call the route: no session sends the browser to the login
+// page (htmx requests get HX-Redirect); a refused route is access.forbidden.
+// It puts the actor on the request context for the audit trail.
+func (h *hall) requireAgent(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		ctx := req.Context()
+		var p *identity.Principal
+		ck, err := c.Cookie(SessionCookie)
+		if err == nil {
+			p, err = h.d.Identity.Session(ctx, ck.Value, Channel)
+		}
+		if err != nil || p == nil || p.UnitNo == "" {
+			if err != nil && errs.KindOf(err) != errs.Unauthenticated && ck != nil {
+				return err // the session store failed: not a reason to log in again
+			}
+			return toLogin(c)
+		}
+		if err := h.d.Access.Check(p.Subject, "unit:"+p.UnitNo, c.Path(), req.Method); err != nil {
+			return err
+		}
+		ctx = reqctx.WithActor(ctx, reqctx.Actor{ID: p.Subject, Channel: Channel})
+		c.SetRequest(req.WithContext(ctx))
+		c.Set(principalKey, p)
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+		return next(c)
+	}
+}
+
+// toLogin sends the browser to the login page, remembering a page it asked for.
+func toLogin(c echo.Context) error {
+	target := "/unit/login"
+	if req := c.Request(); req.Method == http.MethodGet && req.URL.Path != "/unit/" {
+		target += "?next=" + url.QueryEscape(req.URL.RequestURI())
+	}
+	if c.Request().Header.Get("HX-Request") == "true" {
+		c.Response().Header().Set("HX-Redirect", target)
+		return c.NoContent(http.StatusNoContent)
+	}
+	return c.Redirect(http.StatusSeeOther, target)
+}
+
+func principal(c echo.Context) *identity.Principal {
+	p, _ := c.Get(principalKey).(*identity.Principal)
+	return p
+}
+
+// unitNo is the unit the signed-in agent acts for.
+func unitNo(c echo.Context) string { return principal(c).UnitNo }
+
+// view is what every page template gets.
+type view struct {
+	Title string
+	Menu  string // the active menu entry
+	CSRF  string
+	Agent *identity.Principal
+	Unit  *deposit.Unit
+	Demo  bool
+	Flash string // a success message after a redirect
+	Error string // the Chinese message of a refused form
+	Data  any    // the page's own data
+}
+
+// render executes the page fully before writing it, so a template error is a
+// clean 500 and never half a page. For signed-in pages it adds the unit (for
+// the header) unless the handler already read it.
+func (h *hall) render(c echo.Context, status int, name string, v view) error {
+	t, ok := pages[name]
+	if !ok {
+		return errs.E(errUnknownPage(name))
+	}
+	v.CSRF, _ = c.Get("csrf").(string)
+	v.Demo = h.d.Demo
+	if p := principal(c); p != nil {
+		v.Agent = p
+		if v.Unit == nil {
+			u, err := h.d.Deposit.Unit(c.Request().Context(), p.UnitNo)
+			if err != nil {
+				return err
+			}
+			v.Unit = u
+		}
+	}
+	if v.Flash == "" {
+		v.Flash = flash(c)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+type errUnknownPage string
+
+func (e errUnknownPage) Error() string { return "webhall: no template " + string(e) }
+
+// formError re-renders a form with the message of err and the status of its
+// kind. Internal and unavailable errors go to the platform's error handler
+// (logged there, shown as a generic page).
+func (h *hall) formError(c echo.Context, err error, name string, v view) error {
+	e := errs.E(err)
+	if e.Kind == errs.Internal || e.Kind == errs.Unavailable || e.Kind == "" {
+		return err
+	}
+	v.Error = e.Message
+	return h.render(c, e.Kind.Status(), name, v)
+}
+
+// done redirects after a successful form (POST → 303 → GET) with a flash code.
+func done(c echo.Context, path, code string, n ...int) error {
+	q := url.Values{"ok": {code}}
+	if len(n) > 0 {
+		q.Set("n", strconv.Itoa(n[0]))
+	}
+	return c.Redirect(http.StatusSeeOther, path+"?"+q.Encode())
+}
+
+// flashes are the success messages a redirect may name; %d takes "n".
+var flashes = map[string]string{
+	"opened":      "职工开户成功。",
+	"sealed":      "已办理封存。",
+	"unsealed":    "已办理启封。",
+	"transferred": "同城转移（转入本单位）已办理。",
+	"base":        "缴存基数已调整。",
+	"imported":    "已按表格调整 %d 名职工的缴存基数。",
+	"ratios":      "缴存比例已调整。",
+	"generated":   "汇缴清册已生成，请核对明细后缴款。",
+	"supplement":  "补缴清册已生成，请核对明细后缴款。",
+	"paid":        "缴款已到账，清册已入账。",
+	"allocated":   "已使用暂收未分摊款缴纳该清册。",
+	"deferral":    "缓缴申请已提交，请等待管理中心审核。",
+}
+
+func flash(c echo.Context) string {
+	msg, ok := flashes[c.QueryParam("ok")]
+	if !ok {
+		return ""
+	}
+	if n, err := strconv.Atoi(c.QueryParam("n")); err == nil {
+		return sprintf(msg, n)
+	}
+	return msg
+}
+
+// pages are the parsed templates, each with the layout.
+var pages = parsePages(
+	"login", "overview", "employees", "employee", "employee_new", "transfer", "import", "ratios",
+	"remittances", "bill", "supplements", "deferrals", "statements", "statement", "logs",
+)
+
+func parsePages(names ...string) map[string]*template.Template {
+	out := make(map[string]*template.Template, len(names))
+	for _, n := range names {
+		out[n] = template.Must(template.New(n).Funcs(funcs).ParseFS(templateFS,
+			"templates/layout.html", "templates/partials.html", "templates/"+n+".html"))
+	}
+	return out
+}
