@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 
@@ -89,6 +90,7 @@ type employeeData struct {
 	Emp         *deposit.Employee
 	CanSeal     bool // 01 正常
 	CanUnseal   bool // 02 封存
+	CanCertify  bool // not closed
 	SealReasons []string
 	Reason      string // seal form
 	Remark      string
@@ -109,6 +111,7 @@ func (h *hall) employee(c echo.Context) error {
 func (h *hall) renderEmployee(c echo.Context, status int, d employeeData, err error) error {
 	d.SealReasons = sealReasons
 	d.CanSeal, d.CanUnseal = d.Emp.Status == deposit.EmpNormal, d.Emp.Status == deposit.EmpSealed
+	d.CanCertify = !d.Emp.Closed()
 	v := view{Title: "职工详情 " + d.Emp.Name, Menu: "employees", Data: d}
 	if err != nil {
 		return h.formError(c, err, "employee", v)
@@ -165,6 +168,22 @@ func (h *hall) adjustBase(c echo.Context) error {
 		return h.employeeForm(c, d, err)
 	}
 	return done(c, "/unit/employees/"+url.PathEscape(acct), "base")
+}
+
+// certificate issues a deposit certificate (缴存证明) for the employee and
+// answers its PDF as a download; the PDF carries the certificate number and
+// the code anyone can check at /verify/<code>.
+func (h *hall) certificate(c echo.Context) error {
+	ctx := c.Request().Context()
+	cert, err := h.d.Deposit.IssueCertificate(ctx, unitNo(c), c.Param("account_no"))
+	if err != nil {
+		return h.employeeForm(c, employeeData{}, err)
+	}
+	var buf bytes.Buffer
+	if err := h.d.Deposit.CertificatePDF(ctx, cert, &buf); err != nil {
+		return err
+	}
+	return download(c, "缴存证明-"+cert.CertNo+".pdf", "application/pdf", buf.Bytes())
 }
 
 // openInput is the 职工开户 form as typed.
@@ -263,9 +282,15 @@ func (h *hall) exportEmployees(c echo.Context) error {
 
 // sendXLSX answers a workbook as a download.
 func sendXLSX(c echo.Context, name string, body []byte) error {
+	return download(c, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body)
+}
+
+// download answers body as a file named name (UTF-8, RFC 5987; an ASCII
+// fallback name for old clients).
+func download(c echo.Context, name, contentType string, body []byte) error {
 	c.Response().Header().Set(echo.HeaderContentDisposition,
-		fmt.Sprintf(`attachment; filename="download.xlsx"; filename*=UTF-8''%s`, url.PathEscape(name)))
-	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body)
+		fmt.Sprintf(`attachment; filename="download%s"; filename*=UTF-8''%s`, path.Ext(name), url.PathEscape(name)))
+	return c.Blob(http.StatusOK, contentType, body)
 }
 
 // parseYuan reads a yuan amount field; an empty optional field is zero.

@@ -1,7 +1,6 @@
 package webhall
 
 import (
-	"fmt"
 	"html/template"
 	"strings"
 	"time"
@@ -62,6 +61,8 @@ var (
 		"deposit.unit_close":          "单位销户",
 		"deposit.prereg_approve":      "开户预约审核通过",
 		"deposit.import_unit":         "单位数据迁移",
+		"demo.seed":                   "演示数据初始化",
+		"deposit.certificate_issue":   "开具缴存证明",
 	}
 	resultNames  = map[string]string{"ok": "成功", "refused": "拒绝", "failed": "失败"}
 	channelNames = map[string]string{Channel: "单位网厅/接口", "counter": "管理中心", "system": "系统"}
@@ -120,8 +121,6 @@ func yuanInput(f money.Fen) string { return f.String() }
 
 // percentInput shows basis points as the number of a percent input ("12", "12.5").
 func percentInput(bps int64) string { return strings.TrimSuffix(policy.FormatBps(bps), "%") }
-
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 var funcs = template.FuncMap{
 	"yuan":         func(f money.Fen) string { return f.Format() },

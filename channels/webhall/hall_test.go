@@ -20,6 +20,7 @@ import (
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/ident"
 	"gjj/internal/platform/money"
+	"gjj/internal/platform/testenv"
 )
 
 // TestSeededPolicyAdmitsHall fails until access seeds the rule that lets a
@@ -49,6 +50,12 @@ func TestLogin(t *testing.T) {
 		}
 		if p := u.get(t, "/unit/employees?q=1"); p.status != http.StatusSeeOther || p.location() != "/unit/login?next=%2Funit%2Femployees%3Fq%3D1" {
 			t.Fatalf("page without a session = %d %q", p.status, p.location())
+		}
+		// An htmx request is told where to go instead of getting the login page swapped in.
+		req, _ := http.NewRequest(http.MethodGet, u.base+"/unit/employees?q=1", nil)
+		req.Header.Set("HX-Request", "true")
+		if p := u.do(t, req); p.status != http.StatusNoContent || !strings.HasPrefix(p.header.Get("HX-Redirect"), "/unit/login") {
+			t.Fatalf("htmx request without a session = %d %q", p.status, p.header.Get("HX-Redirect"))
 		}
 		login := html(t, u.get(t, "/unit/login?next=/unit/employees"), http.StatusOK)
 		contains(t, login, "单位经办人登录", "单位账号或统一社会信用代码", "动态口令", `name="_csrf"`, `value="/unit/employees"`)
@@ -174,7 +181,8 @@ func TestOtherUnitRefused(t *testing.T) {
 		if strings.Contains(p.body, otherEmp) {
 			t.Error("another unit's employee is listed")
 		}
-		for _, path := range []string{"/unit/employees/" + otherEmp + "/seal", "/unit/employees/" + otherEmp + "/base"} {
+		for _, path := range []string{"/unit/employees/" + otherEmp + "/seal", "/unit/employees/" + otherEmp + "/base",
+			"/unit/employees/" + otherEmp + "/certificate"} {
 			p := html(t, u.post(t, path, url.Values{"reason": {"离职"}, "base": {"5000"}}), http.StatusForbidden)
 			contains(t, p, "该职工不属于本单位")
 		}
@@ -252,6 +260,9 @@ func TestPagesRender(t *testing.T) {
 				contains(t, p, want...)
 				noPersonalData(t, p.body)
 			})
+		}
+		if p := u.get(t, "/unit/static/"); p.status != http.StatusNotFound {
+			t.Errorf("static directory listing = %d", p.status)
 		}
 		for _, s := range []struct{ path, ctype, has string }{
 			{"/unit/static/htmx.min.js", "javascript", "htmx"},
@@ -352,6 +363,20 @@ func TestEmployeeForms(t *testing.T) {
 		e, err := a.Deposit.Employee(ctx, acct)
 		if err != nil || e.Status != deposit.EmpNormal || e.Base != 900_000 {
 			t.Fatalf("employee = %+v %v", e, err)
+		}
+
+		// A deposit certificate as a PDF download (needs the CJK TrueType font).
+		cert := u.post(t, "/unit/employees/"+acct+"/certificate", nil)
+		switch {
+		case cert.status == http.StatusOK:
+			if !strings.HasPrefix(cert.body, "%PDF") || cert.header.Get("Content-Type") != "application/pdf" ||
+				!strings.Contains(cert.header.Get("Content-Disposition"), url.PathEscape("缴存证明-ZM")) {
+				t.Errorf("certificate = %q %q %.8q", cert.header.Get("Content-Type"), cert.header.Get("Content-Disposition"), cert.body)
+			}
+		case cert.status == http.StatusServiceUnavailable && !testenv.Required("pdf"):
+			t.Logf("certificate PDF not checked: no CJK TrueType font (%s)", excerpt(cert.body))
+		default:
+			t.Errorf("certificate = %d: %s", cert.status, excerpt(cert.body))
 		}
 
 		// Transfer-in of a sealed account of another unit.

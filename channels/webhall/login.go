@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"gjj/internal/platform/reqctx"
 )
 
 // loginInput is the login form as typed (password and code are never echoed).
@@ -15,6 +17,11 @@ type loginInput struct {
 }
 
 func (h *hall) loginForm(c echo.Context) error {
+	if ck, err := c.Cookie(SessionCookie); err == nil {
+		if p, err := h.d.Identity.Session(c.Request().Context(), ck.Value, Channel); err == nil && p.UnitNo != "" {
+			return c.Redirect(http.StatusSeeOther, "/unit/")
+		}
+	}
 	return h.render(c, http.StatusOK, "login", view{Title: "单位经办人登录", Data: loginInput{Next: safeNext(c.QueryParam("next"))}})
 }
 
@@ -28,7 +35,8 @@ func (h *hall) login(c echo.Context) error {
 		Next:     safeNext(c.FormValue("next")),
 	}
 	v := view{Title: "单位经办人登录", Data: in}
-	ctx := c.Request().Context()
+	// The login's audit record names the channel it came through.
+	ctx := reqctx.WithActor(c.Request().Context(), reqctx.Actor{ID: "anonymous", Channel: Channel})
 	p, err := h.d.Identity.LoginAgent(ctx, in.UnitCode, in.IDNumber, c.FormValue("password"), strings.TrimSpace(c.FormValue("totp")))
 	if err != nil {
 		return h.formError(c, err, "login", v)

@@ -1,11 +1,11 @@
 package webhall
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -30,8 +30,9 @@ type logsData struct {
 
 // logs is the unit's operation log (操作日志查询), newest first: every audited
 // operation on the unit itself (object unit:<unit_no>: bills, payments, ratio
-// changes, imports), the signed-in agent's operations that name the unit in
-// their summary (employees, deferrals) and the agent's logins.
+// changes, imports), the signed-in agent's own operations except those whose
+// summary names another unit (employees, deferrals, certificates) and the
+// agent's logins.
 //
 // audit.Filter matches objects exactly, so operations by other agents or
 // staff on the unit's employees are not found yet (see the package report).
@@ -49,7 +50,8 @@ func (h *hall) logs(c echo.Context) error {
 	}{
 		{audit.Filter{Object: unitObj}, nil},
 		{audit.Filter{Actor: p.Subject}, func(e audit.Entry) bool {
-			return e.Object != unitObj && (strings.Contains(e.After, mentions) || strings.Contains(e.Before, mentions))
+			s := e.Before + e.After
+			return strings.Contains(s, mentions) || !strings.Contains(s, `"unit_no":`)
 		}},
 		{audit.Filter{Object: p.Subject, Action: "identity.login"}, nil},
 	}
@@ -70,7 +72,7 @@ func (h *hall) logs(c echo.Context) error {
 			}
 		}
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Seq > rows[j].Seq })
+	slices.SortFunc(rows, func(x, y audit.Entry) int { return cmp.Compare(y.Seq, x.Seq) })
 	rows = slices.CompactFunc(rows, func(a, b audit.Entry) bool { return a.Seq == b.Seq })
 	d := logsData{}
 	for _, e := range rows {
@@ -78,7 +80,7 @@ func (h *hall) logs(c echo.Context) error {
 			break
 		}
 		d.Rows = append(d.Rows, logRow{Entry: e, ObjectText: objectText(e.Object), Summary: summaryText(e.After, e.Before),
-			ActorText: actorText(e.Actor, p.Subject)})
+			ActorText: actorText(e.Actor, p.Subject, e.Action == "identity.login" && e.Object == p.Subject)})
 	}
 	if cutoff > 0 {
 		d.MoreURL = "/unit/logs?before=" + strconv.FormatInt(cutoff, 10)
@@ -87,9 +89,9 @@ func (h *hall) logs(c echo.Context) error {
 }
 
 // actorText names who acted, without disclosing other people's identifiers.
-func actorText(actor, self string) string {
+func actorText(actor, self string, login bool) string {
 	switch {
-	case actor == self:
+	case actor == self, actor == "anonymous" && login:
 		return "本人"
 	case strings.HasPrefix(actor, "person:"):
 		return "其他经办人"
@@ -121,7 +123,7 @@ var summaryLabels = []struct{ key, label string }{
 	{"effective_month", "生效年月"}, {"headcount", "人数"}, {"base_fen", "缴存基数"}, {"total_fen", "金额"},
 	{"amount_fen", "金额"}, {"unit_ratio", "单位比例"}, {"personal_ratio", "个人比例"}, {"bill_id", "清册编号"},
 	{"bank_serial", "银行流水号"}, {"paid_through", "缴至年月"}, {"rows", "行数"}, {"reason", "原因"},
-	{"unit_no", "单位账号"},
+	{"cert_no", "证明编号"}, {"unit_no", "单位账号"},
 }
 
 // summaryText shows an audit summary (compact JSON, already masked by the

@@ -11,7 +11,7 @@ import (
 
 // ratioInput is the 比例调整 form as typed: percent numbers ("12", "7.5").
 type ratioInput struct {
-	Unit, Personal, Month string
+	UnitRatio, PersonalRatio, Month string
 }
 
 func (h *hall) ratiosForm(c echo.Context) error {
@@ -19,21 +19,21 @@ func (h *hall) ratiosForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := ratioInput{Unit: percentInput(u.UnitBps), Personal: percentInput(u.PersonBps)}
+	in := ratioInput{UnitRatio: percentInput(u.UnitBps), PersonalRatio: percentInput(u.PersonBps)}
 	return h.render(c, http.StatusOK, "ratios", view{Title: "缴存比例调整", Menu: "ratios", Unit: u, Data: in})
 }
 
 // adjustRatios changes the unit's ratios; out-of-bounds values come back with
 // the bounds in the core's message.
 func (h *hall) adjustRatios(c echo.Context) error {
-	in := ratioInput{Unit: strings.TrimSpace(c.FormValue("unit_ratio")), Personal: strings.TrimSpace(c.FormValue("personal_ratio")),
+	in := ratioInput{UnitRatio: strings.TrimSpace(c.FormValue("unit_ratio")), PersonalRatio: strings.TrimSpace(c.FormValue("personal_ratio")),
 		Month: strings.TrimSpace(c.FormValue("effective_month"))}
 	v := view{Title: "缴存比例调整", Menu: "ratios", Data: in}
-	ub, err := parsePercent("单位缴存比例", in.Unit)
+	ub, err := parsePercent("单位缴存比例", in.UnitRatio)
 	if err != nil {
 		return h.formError(c, err, "ratios", v)
 	}
-	pb, err := parsePercent("个人缴存比例", in.Personal)
+	pb, err := parsePercent("个人缴存比例", in.PersonalRatio)
 	if err != nil {
 		return h.formError(c, err, "ratios", v)
 	}

@@ -21,11 +21,13 @@ package webhall
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -77,6 +79,9 @@ func Register(e *echo.Echo, d Deps) {
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/unit/static/", http.FileServerFS(static))
 	e.GET("/unit/static/*", func(c echo.Context) error {
+		if strings.HasSuffix(c.Request().URL.Path, "/") {
+			return echo.ErrNotFound // no directory listings
+		}
 		c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=3600")
 		files.ServeHTTP(c.Response(), c.Request())
 		return nil
@@ -85,7 +90,9 @@ func Register(e *echo.Echo, d Deps) {
 	e.GET("/unit/login", h.loginForm, csrf)
 	e.POST("/unit/login", h.login, csrf)
 
-	page := func(method, path string, fn echo.HandlerFunc) { e.Add(method, path, fn, csrf, h.requireAgent) }
+	page := func(method, path string, fn echo.HandlerFunc) {
+		e.Add(method, path, h.inShell(fn), csrf, h.requireAgent)
+	}
 	page(http.MethodPost, "/unit/logout", h.logout)
 	page(http.MethodGet, "/unit/", h.overview)
 
@@ -101,6 +108,7 @@ func Register(e *echo.Echo, d Deps) {
 	page(http.MethodPost, "/unit/employees/:account_no/seal", h.seal)
 	page(http.MethodPost, "/unit/employees/:account_no/unseal", h.unseal)
 	page(http.MethodPost, "/unit/employees/:account_no/base", h.adjustBase)
+	page(http.MethodPost, "/unit/employees/:account_no/certificate", h.certificate)
 
 	page(http.MethodGet, "/unit/ratios", h.ratiosForm)
 	page(http.MethodPost, "/unit/ratios", h.adjustRatios)
@@ -216,16 +224,20 @@ type view struct {
 	Data  any    // the page's own data
 }
 
+// contentSecurityPolicy allows only the hall's own scripts, styles and forms.
+const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; " +
+	"frame-ancestors 'none'; form-action 'self'"
+
 // render executes the page fully before writing it, so a template error is a
 // clean 500 and never half a page. For signed-in pages it adds the unit (for
 // the header) unless the handler already read it.
 func (h *hall) render(c echo.Context, status int, name string, v view) error {
 	t, ok := pages[name]
 	if !ok {
-		return errs.E(errUnknownPage(name))
+		return fmt.Errorf("webhall: no template %q", name)
 	}
 	v.CSRF, _ = c.Get("csrf").(string)
-	v.Demo = h.d.Demo
+	v.Demo = h.d.Demo && h.d.Bank != nil
 	if p := principal(c); p != nil {
 		v.Agent = p
 		if v.Unit == nil {
@@ -243,12 +255,22 @@ func (h *hall) render(c echo.Context, status int, name string, v view) error {
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return err
 	}
+	c.Response().Header().Set("Content-Security-Policy", contentSecurityPolicy)
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-type errUnknownPage string
-
-func (e errUnknownPage) Error() string { return "webhall: no template " + string(e) }
+// inShell shows a refusal that is not a form's (an unknown bill, an employee
+// of another unit) inside the hall with its Chinese message; internal and
+// unavailable errors go to the platform's error handler.
+func (h *hall) inShell(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if err == nil || c.Response().Committed {
+			return err
+		}
+		return h.formError(c, err, "error", view{Title: "无法办理"})
+	}
+}
 
 // formError re-renders a form with the message of err and the status of its
 // kind. Internal and unavailable errors go to the platform's error handler
@@ -289,19 +311,20 @@ var flashes = map[string]string{
 
 func flash(c echo.Context) string {
 	msg, ok := flashes[c.QueryParam("ok")]
-	if !ok {
+	if !ok || !strings.Contains(msg, "%d") {
+		return msg
+	}
+	n, err := strconv.Atoi(c.QueryParam("n"))
+	if err != nil {
 		return ""
 	}
-	if n, err := strconv.Atoi(c.QueryParam("n")); err == nil {
-		return sprintf(msg, n)
-	}
-	return msg
+	return fmt.Sprintf(msg, n)
 }
 
 // pages are the parsed templates, each with the layout.
 var pages = parsePages(
 	"login", "overview", "employees", "employee", "employee_new", "transfer", "import", "ratios",
-	"remittances", "bill", "supplements", "deferrals", "statements", "statement", "logs",
+	"remittances", "bill", "supplements", "deferrals", "statements", "statement", "logs", "error",
 )
 
 func parsePages(names ...string) map[string]*template.Template {

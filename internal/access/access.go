@@ -63,6 +63,7 @@ var rolePolicies = [][]string{
 	{RoleAuditor, Center, "/api/admin/v1/interest-runs/:year", "GET"},
 	{RoleAuditor, Center, "/api/admin/v1/audit", "GET"},
 	{RoleUnitAgent, "unit:*", "/api/unit/v1/*", "GET|POST|PUT|DELETE"},
+	{RoleUnitAgent, "unit:*", "/unit/*", "GET|POST"}, // the unit online hall pages
 }
 
 // Grant is a role held by a subject in a domain.

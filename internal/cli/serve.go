@@ -51,11 +51,12 @@ Examples:
 			}
 			ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
+			e.Config.Demo = e.Config.Demo || demoFlag // demo data, and the hall's simulated bank transfer
 			a, err := e.App(ctx)
 			if err != nil {
 				return err
 			}
-			if demoFlag || e.Config.Demo {
+			if e.Config.Demo {
 				created, err := a.SeedDemo(ctx)
 				if err != nil {
 					return err
