@@ -29,8 +29,8 @@ type page struct {
 // placeholders are the entries linked from the landing page that other
 // packages will replace; each answers "建设中" with a link back.
 var placeholders = map[string]page{
-	"/web/":  {"个人网上业务大厅", "缴存职工在线查询账户，办理提取、贷款等业务。"},
-	"/api/":  {"接口文档", "面向手机APP、单位财务系统和政务平台的 JSON 接口说明。"},
+	"/web/": {"个人网上业务大厅", "缴存职工在线查询账户，办理提取、贷款等业务。"},
+	"/api/": {"接口文档", "面向手机APP、单位财务系统和政务平台的 JSON 接口说明。"},
 }
 
 // Register adds GET / and the placeholder pages GET /web/ and /api/
