@@ -28,6 +28,7 @@ type Deps struct {
 func Register(e *echo.Echo, d Deps) {
 	h := &handler{d}
 	e.POST("/api/unit/v1/sessions", h.login)
+	e.POST("/api/unit/v1/preregistrations", h.preregister)
 	g := e.Group("/api/unit/v1", guard.Middleware(guard.Config{Identity: d.Identity, Access: d.Access, Channel: "unit",
 		Domain: func(p *identity.Principal) string { return "unit:" + p.UnitNo }}))
 	g.DELETE("/sessions/current", h.logout)

@@ -109,3 +109,17 @@ func (h *handler) certificate(c echo.Context) error {
 	return c.JSON(http.StatusCreated, map[string]any{"cert_no": cert.CertNo, "verify_code": cert.VerifyCode, "issued_on": cert.IssuedOn,
 		"verify_url": verify, "pdf_url": verify + "/pdf"})
 }
+
+// preregister takes a unit's online pre-registration (开户预约). It needs no
+// session: the unit has no account yet; staff review it.
+func (h *handler) preregister(c echo.Context) error {
+	var in deposit.PreregInput
+	if err := web.BindJSON(c, &in); err != nil {
+		return err
+	}
+	p, err := h.d.Deposit.SubmitPreregistration(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"id": p.ID, "status": p.Status})
+}

@@ -20,11 +20,11 @@ type deferralsData struct {
 }
 
 func (h *hall) deferrals(c echo.Context) error {
-	u, err := h.d.Deposit.Unit(c.Request().Context(), unitNo(c))
+	sum, err := h.d.Deposit.UnitSummary(c.Request().Context(), unitNo(c))
 	if err != nil {
 		return err
 	}
-	return h.renderDeferrals(c, deferralInput{Start: nextMonth(u).String()}, nil)
+	return h.renderDeferrals(c, deferralInput{Start: sum.NextMonth.String()}, nil)
 }
 
 func (h *hall) renderDeferrals(c echo.Context, in deferralInput, err error) error {

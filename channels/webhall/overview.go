@@ -9,16 +9,6 @@ import (
 	"gjj/internal/platform/date"
 )
 
-// nextMonth is the unit's next unpaid month (汇缴年月 of its next bill): the
-// month after paid_through, or its first month when it never paid; zero when
-// it has neither (the agent types the month).
-func nextMonth(u *deposit.Unit) date.Month {
-	if !u.PaidThrough.IsZero() {
-		return u.PaidThrough.Next()
-	}
-	return u.FirstMonth
-}
-
 // pendingBill returns the unpaid 汇缴 bill of month among bills, or nil.
 func pendingBill(bills []deposit.Bill, month date.Month) *deposit.Bill {
 	for i := range bills {
@@ -51,7 +41,10 @@ func (h *hall) overview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := overviewData{Summary: sum, Next: nextMonth(u), Recent: bills}
+	d := overviewData{Summary: sum, Next: sum.NextMonth, Recent: bills}
+	if !sum.NextDue {
+		d.Next = date.Month{} // up to date: nothing to bill before next month
+	}
 	d.Pending = pendingBill(bills, d.Next)
 	return h.render(c, http.StatusOK, "overview", view{Title: "单位概况", Menu: "overview", Unit: u, Data: d})
 }

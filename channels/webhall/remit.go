@@ -42,7 +42,11 @@ func (h *hall) renderRemittances(c echo.Context, month string, err error) error 
 	if berr != nil {
 		return berr
 	}
-	d := remittancesData{Next: nextMonth(u), Month: month, Bills: bills}
+	sum, serr := h.d.Deposit.UnitSummary(ctx, u.UnitNo)
+	if serr != nil {
+		return serr
+	}
+	d := remittancesData{Next: sum.NextMonth, Month: month, Bills: bills}
 	if err == nil && month == "" {
 		d.Month = d.Next.String()
 	}

@@ -864,6 +864,13 @@ type UnitSummary struct {
 	// ArrearsMonths counts the unpaid months from paid_through+1 (or the
 	// first month) to the month before the business month; 0 when up to date.
 	ArrearsMonths int `json:"arrears_months"`
+	// NextMonth is the month of the unit's next 汇缴 bill (paid_through+1, or
+	// the first month); zero for a unit that never paid and has no first month
+	// (its first bill may be for any month from its opening month on).
+	// NextDue reports whether that month can be billed now (it is not after
+	// the business month).
+	NextMonth date.Month `json:"next_month,omitzero"`
+	NextDue   bool       `json:"next_due"`
 }
 
 // UnitSummary returns the unit overview. Called by the unit's agent or staff.
@@ -902,5 +909,11 @@ func (s *Service) UnitSummary(ctx context.Context, unitNo string) (*UnitSummary,
 	case !u.FirstMonth.IsZero():
 		out.ArrearsMonths = max(0, u.FirstMonth.MonthsUntil(last)+1)
 	}
+	if !u.PaidThrough.IsZero() {
+		out.NextMonth = u.PaidThrough.Next()
+	} else {
+		out.NextMonth = u.FirstMonth
+	}
+	out.NextDue = !out.NextMonth.IsZero() && !out.NextMonth.After(today.MonthOf())
 	return out, nil
 }
