@@ -7,12 +7,14 @@ package staffapi
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"gjj/internal/access"
+	"gjj/internal/audit"
 	"gjj/internal/core/deposit"
 	"gjj/internal/guard"
 	"gjj/internal/identity"
@@ -24,6 +26,7 @@ type Deps struct {
 	Identity *identity.Service
 	Access   *access.Enforcer
 	Deposit  *deposit.Service
+	Audit    *audit.Log
 }
 
 // Register mounts the API.
@@ -31,7 +34,7 @@ func Register(e *echo.Echo, d Deps) {
 	h := &handler{d: d}
 	e.POST("/api/admin/v1/sessions", h.login)
 	g := e.Group("/api/admin/v1", guard.Middleware(guard.Config{Identity: d.Identity, Access: d.Access, Channel: "counter",
-		Domain: func(*identity.Principal) string { return access.Center }}))
+		Domain: func(*identity.Principal) string { return access.Center }}), h.auditReads)
 	g.GET("/accounts/:account_no/statement", h.statement)
 	h.registerDeposit(g)
 }
@@ -75,4 +78,25 @@ func (h *handler) statement(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, st)
+}
+
+// auditReads records every successful staff read (who looked at which
+// account, list or run); writes are audited by the core in their own
+// transactions.
+func (h *handler) auditReads(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if err != nil || c.Request().Method != http.MethodGet {
+			return err
+		}
+		object := c.Path()
+		for _, name := range c.ParamNames() {
+			object = strings.Replace(object, ":"+name, c.Param(name), 1)
+		}
+		if len(object) > audit.MaxObject {
+			object = object[:audit.MaxObject]
+		}
+		_, aerr := h.d.Audit.Write(c.Request().Context(), audit.Record{Action: "staff.read", Object: object})
+		return aerr
+	}
 }

@@ -1,11 +1,9 @@
 package webhall
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -15,7 +13,7 @@ import (
 	"gjj/internal/platform/money"
 )
 
-// LogPageSize is how many audit entries each source gives per page of the log.
+// LogPageSize is how many audit entries a page of the log shows.
 const LogPageSize = 50
 
 type logRow struct {
@@ -28,62 +26,23 @@ type logsData struct {
 	MoreURL string
 }
 
-// logs is the unit's operation log (操作日志查询), newest first: every audited
-// operation on the unit itself (object unit:<unit_no>: bills, payments, ratio
-// changes, imports), the signed-in agent's own operations except those whose
-// summary names another unit (employees, deferrals, certificates) and the
-// agent's logins.
-//
-// audit.Filter matches objects exactly, so operations by other agents or
-// staff on the unit's employees are not found yet (see the package report).
-// Paging merges the sources: a page ends where the fullest source's page
-// ends, so no entry is skipped between pages.
+// logs is the unit's operation log (操作日志查询), newest first, a page at a
+// time (deposit.UnitLog: the unit, its deferrals, its employees' accounts and
+// its agents' logins, whoever acted).
 func (h *hall) logs(c echo.Context) error {
 	p := principal(c)
 	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
-	ctx := c.Request().Context()
-	unitObj := "unit:" + p.UnitNo
-	mentions := fmt.Sprintf(`"unit_no":%q`, p.UnitNo)
-	sources := []struct {
-		f    audit.Filter
-		keep func(audit.Entry) bool
-	}{
-		{audit.Filter{Object: unitObj}, nil},
-		{audit.Filter{Actor: p.Subject}, func(e audit.Entry) bool {
-			s := e.Before + e.After
-			return strings.Contains(s, mentions) || !strings.Contains(s, `"unit_no":`)
-		}},
-		{audit.Filter{Object: p.Subject, Action: "identity.login"}, nil},
+	rows, err := h.d.Deposit.UnitLog(c.Request().Context(), p.UnitNo, before, LogPageSize)
+	if err != nil {
+		return err
 	}
-	var rows []audit.Entry
-	var cutoff int64 // entries below it may be missing from this page
-	for _, s := range sources {
-		s.f.Limit, s.f.BeforeSeq = LogPageSize, before
-		list, err := h.d.Audit.List(ctx, s.f)
-		if err != nil {
-			return err
-		}
-		if len(list) == LogPageSize {
-			cutoff = max(cutoff, list[len(list)-1].Seq)
-		}
-		for _, e := range list {
-			if s.keep == nil || s.keep(e) {
-				rows = append(rows, e)
-			}
-		}
-	}
-	slices.SortFunc(rows, func(x, y audit.Entry) int { return cmp.Compare(y.Seq, x.Seq) })
-	rows = slices.CompactFunc(rows, func(a, b audit.Entry) bool { return a.Seq == b.Seq })
 	d := logsData{}
 	for _, e := range rows {
-		if e.Seq < cutoff {
-			break
-		}
 		d.Rows = append(d.Rows, logRow{Entry: e, ObjectText: objectText(e.Object), Summary: summaryText(e.After, e.Before),
 			ActorText: actorText(e.Actor, p.Subject, e.Action == "identity.login" && e.Object == p.Subject)})
 	}
-	if cutoff > 0 {
-		d.MoreURL = "/unit/logs?before=" + strconv.FormatInt(cutoff, 10)
+	if len(rows) == LogPageSize {
+		d.MoreURL = "/unit/logs?before=" + strconv.FormatInt(rows[len(rows)-1].Seq, 10)
 	}
 	return h.render(c, http.StatusOK, "logs", view{Title: "操作日志", Menu: "logs", Data: d})
 }

@@ -177,6 +177,12 @@ type Filter struct {
 	Object string
 	Actor  string
 	Action string
+	// ObjectsFrom, when set, keeps only entries whose object is one of the
+	// values the SQL subquery returns (e.g. every account of a unit); its
+	// placeholders take ObjectsArgs. It is for trusted code in this
+	// repository, never built from user input.
+	ObjectsFrom string
+	ObjectsArgs []any
 	// Limit is the page size: 50 when 0, at most 500.
 	Limit int
 	// BeforeSeq, when > 0, returns only entries with seq < BeforeSeq (the next
@@ -211,6 +217,9 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, error) {
 	}
 	if f.Action != "" {
 		where, args = append(where, "action = ?"), append(args, f.Action)
+	}
+	if f.ObjectsFrom != "" {
+		where, args = append(where, "object IN ("+f.ObjectsFrom+")"), append(args, f.ObjectsArgs...)
 	}
 	if f.BeforeSeq > 0 {
 		where, args = append(where, "seq < ?"), append(args, f.BeforeSeq)
