@@ -3,493 +3,79 @@ package staffapi_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"maps"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-	"unicode"
-
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
-	"github.com/labstack/echo/v4"
-	"github.com/pquerna/otp/totp"
 
 	"gjj/internal/access"
+	"gjj/internal/apitest"
 	"gjj/internal/app"
 	"gjj/internal/audit"
 	"gjj/internal/core/deposit"
 	"gjj/internal/demo"
-	"gjj/internal/ledger"
-	"gjj/internal/platform/config"
 	"gjj/internal/platform/date"
-	"gjj/internal/platform/dbtest"
 )
 
 const staffBase = "/api/admin/v1"
 
 // ---------------------------------------------------------------------------
-// The OpenAPI document and the validating client (after admin/opsapi's tests).
-
-// specPath is openapi.yaml at the repository root, seen from this package's
-// directory (go test runs in it).
-const specPath = "../../openapi.yaml"
+// The API test support (internal/apitest) under the names this package's
+// tests use, audit_test.go among them: they write a request as
+// call{method: …, path: …} and read the answer's status as r.status.
 
 var (
-	specOnce   sync.Once
-	specRouter routers.Router
-	specErr    error
+	eachStore   = apitest.EachStore
+	snapshot    = apitest.Snapshot
+	delta       = apitest.Delta
+	unchanged   = apitest.Unchanged
+	wrote       = apitest.Wrote
+	verifyClean = apitest.VerifyClean
+	lastAudit   = apitest.LastAudit
+	newOTP      = apitest.NewOTP
 )
 
-// spec loads and validates openapi.yaml once per test binary.
-func spec(t *testing.T) routers.Router {
-	t.Helper()
-	specOnce.Do(func() {
-		// format: date is an RFC 3339 full-date, a real calendar day.
-		openapi3.DefineStringFormatCallback("date", func(s string) error {
-			_, err := time.Parse(time.DateOnly, s)
-			return err
-		})
-		loader := openapi3.NewLoader()
-		doc, err := loader.LoadFromFile(specPath)
-		if err != nil {
-			specErr = fmt.Errorf("load %s: %w", specPath, err)
-			return
-		}
-		if err := doc.Validate(loader.Context); err != nil {
-			specErr = fmt.Errorf("validate %s: %w", specPath, err)
-			return
-		}
-		r, err := gorillamux.NewRouter(doc)
-		if err != nil {
-			specErr = fmt.Errorf("router of %s: %w", specPath, err)
-			return
-		}
-		specRouter = r
-	})
-	if specErr != nil {
-		t.Fatal(specErr)
-	}
-	return specRouter
-}
-
-// bearerAuth checks the session security schemes the way a client library
-// would: a bearer token is present. Whether it is valid is the server's
-// business.
-func bearerAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	switch in.SecuritySchemeName {
-	case "unitSession", "staffSession":
-	default:
-		return fmt.Errorf("unexpected security scheme %q", in.SecuritySchemeName)
-	}
-	tok, ok := strings.CutPrefix(in.RequestValidationInput.Request.Header.Get("Authorization"), "Bearer ")
-	if !ok || strings.TrimSpace(tok) == "" {
-		return errors.New("no bearer token")
-	}
-	return nil
-}
-
-// specCheck says what the request validator must conclude about a request.
-type specCheck int
-
-const (
-	specValid   specCheck = iota // the request conforms to openapi.yaml (default)
-	specInvalid                  // the request deliberately violates openapi.yaml; the validator must refuse it
-)
-
-// call is one request to the server.
+// call is one request to the server, sent as the apitest.Call of the same
+// fields.
 type call struct {
 	method, path string
 	body         any    // nil: no body; string or []byte: sent as is; anything else: JSON-encoded
 	contentType  string // default application/json when there is a body
 	auth         string // the Authorization header; "" for none
-	spec         specCheck
+	spec         apitest.SpecCheck
 }
 
-// result is the server's answer.
+// result is the server's answer; status is Result.Status.
 type result struct {
+	apitest.Result
 	status int
-	header http.Header
-	body   []byte
 }
 
-func (r result) String() string { return fmt.Sprintf("%d %s", r.status, r.body) }
+// client sends calls to one platform's API, validated against openapi.yaml.
+type client struct{ *apitest.Client }
 
-// client sends calls to one echo instance and validates every request and
-// response against openapi.yaml.
-type client struct {
-	e      *echo.Echo
-	router routers.Router
-}
-
-func (c *client) build(cl call, body []byte) *http.Request {
-	var rd io.Reader
-	if cl.body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req := httptest.NewRequest(cl.method, cl.path, rd)
-	switch {
-	case cl.contentType != "":
-		req.Header.Set("Content-Type", cl.contentType)
-	case cl.body != nil:
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if cl.auth != "" {
-		req.Header.Set("Authorization", cl.auth)
-	}
-	return req
-}
-
-func encodeBody(t *testing.T, v any) []byte {
+func server(t *testing.T, a *app.App) client {
 	t.Helper()
-	switch b := v.(type) {
-	case nil:
-		return nil
-	case string:
-		return []byte(b)
-	case []byte:
-		return b
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return client{apitest.Server(t, a, apitest.SessionSchemes)}
 }
 
-func (c *client) do(t *testing.T, cl call) result {
+func (c client) do(t *testing.T, cl call) result {
 	t.Helper()
-	ctx := context.Background()
-	body := encodeBody(t, cl.body)
-
-	// The route is found on a copy, so validation cannot touch what is sent.
-	probe := c.build(cl, body)
-	route, params, err := c.router.FindRoute(probe)
-	if err != nil {
-		t.Fatalf("%s %s is not in openapi.yaml: %v", cl.method, cl.path, err)
-	}
-	reqInput := &openapi3filter.RequestValidationInput{
-		Request: probe, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: bearerAuth, MultiError: true},
-	}
-	err = openapi3filter.ValidateRequest(ctx, reqInput)
-	switch {
-	case cl.spec == specValid && err != nil:
-		t.Errorf("request %s %s does not conform to openapi.yaml: %v", cl.method, cl.path, err)
-	case cl.spec == specInvalid && err == nil:
-		t.Errorf("openapi.yaml accepts the invalid request %s %s %.200s", cl.method, cl.path, body)
-	}
-
-	rec := httptest.NewRecorder()
-	c.e.ServeHTTP(rec, c.build(cl, body))
-	res := result{status: rec.Code, header: rec.Header().Clone(), body: rec.Body.Bytes()}
-
-	respInput := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: reqInput,
-		Status:                 res.status,
-		Header:                 res.header,
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-	}
-	respInput.SetBodyBytes(res.body)
-	if err := openapi3filter.ValidateResponse(ctx, respInput); err != nil {
-		t.Errorf("response to %s %s does not conform to openapi.yaml: %v\n%.2000s", cl.method, cl.path, err, res.body)
-	}
-	return res
+	r := c.Do(t, apitest.Call{Method: cl.method, Path: cl.path, Body: cl.body, ContentType: cl.contentType, Auth: cl.auth, Spec: cl.spec})
+	return result{Result: r, status: r.Status}
 }
 
-// decode unmarshals the answer, which must have the wanted status and be JSON.
 func decode[T any](t *testing.T, r result, status int) T {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d; body %.2000s", r.status, status, r.body)
-	}
-	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Fatalf("Content-Type %q, want application/json", ct)
-	}
-	var v T
-	if err := json.Unmarshal(r.body, &v); err != nil {
-		t.Fatalf("answer is not JSON: %v: %s", err, r.body)
-	}
-	return v
+	return apitest.Decode[T](t, r.Result, status)
 }
 
-// checkProblem asserts a problem+json answer with the status, the stable code,
-// a Chinese detail and the request id of the X-Request-ID header.
 func checkProblem(t *testing.T, r result, status int, code string) map[string]any {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d (%s); body %.2000s", r.status, status, code, r.body)
-	}
-	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Fatalf("Content-Type %q, want application/problem+json", ct)
-	}
-	var p map[string]any
-	if err := json.Unmarshal(r.body, &p); err != nil {
-		t.Fatalf("problem is not JSON: %v: %s", err, r.body)
-	}
-	if p["code"] != code {
-		t.Fatalf("code %v, want %s; body %s", p["code"], code, r.body)
-	}
-	if p["status"] != float64(status) {
-		t.Errorf("status member %v, want %d", p["status"], status)
-	}
-	if !isChinese(p["detail"]) {
-		t.Errorf("detail %q is not a Chinese message", p["detail"])
-	}
-	if rid := r.header.Get("X-Request-ID"); rid == "" || p["request_id"] != rid {
-		t.Errorf("request_id %v, header %q", p["request_id"], rid)
-	}
-	return p
+	return apitest.CheckProblem(t, r.Result, status, code)
 }
-
-func isChinese(v any) bool {
-	s, _ := v.(string)
-	return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
-}
-
-// ---------------------------------------------------------------------------
-// Platform instances on SQLite and MariaDB.
-
-// eachStore runs f as the subtests "sqlite" and "mysql", each with a freshly
-// opened platform on its own empty database, demo data seeded.
-func eachStore(t *testing.T, f func(t *testing.T, a *app.App)) {
-	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		f(t, openApp(t, "sqlite:"+filepath.Join(t.TempDir(), "gjj.db")))
-	})
-	t.Run("mysql", func(t *testing.T) {
-		f(t, openApp(t, "mysql:"+dbtest.MySQLDatabase(t)))
-	})
-}
-
-func openApp(t *testing.T, database string) *app.App {
-	t.Helper()
-	ctx := context.Background()
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	a, err := app.Open(ctx, config.Config{Database: database, Addr: ":0", LogLevel: "info", BodyLimit: "1M"}, log)
-	if err != nil {
-		t.Fatalf("app.Open: %v", err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if _, err := a.SeedDemo(ctx); err != nil {
-		t.Fatalf("SeedDemo: %v", err)
-	}
-	return a
-}
-
-func server(t *testing.T, a *app.App) *client {
-	t.Helper()
-	e, err := a.Server()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &client{e: e, router: spec(t)}
-}
-
-// verifyClean asserts that the ledger and the audit chain verify.
-func verifyClean(t *testing.T, a *app.App) {
-	t.Helper()
-	ctx := context.Background()
-	rep, err := ledger.Verify(ctx, a.DB)
-	if err != nil {
-		t.Fatalf("ledger.Verify: %v", err)
-	}
-	if !rep.OK() {
-		t.Errorf("ledger.Verify: %+v", rep.Problems)
-	}
-	arep, err := a.Audit.Verify(ctx, a.DB)
-	if err != nil {
-		t.Fatalf("audit Verify: %v", err)
-	}
-	if !arep.OK() {
-		t.Errorf("audit Verify: %v (omitted %d)", arep.Problems, arep.Omitted)
-	}
-}
-
-// ---------------------------------------------------------------------------
-// What the store holds: row counts of every business table plus the state
-// columns a refused call could change.
-
-var countedTables = []string{"journal_entry", "posting", "ledger_account", "audit_log", "person", "employee_account",
-	"base_history", "ratio_history", "unit", "unit_agent", "unit_prereg", "remittance", "remittance_line", "bank_receipt",
-	"deferral", "interest_run", "interest_item"}
-
-var stateQueries = map[string]string{
-	"employee_account": `SELECT account_no, unit_id, status, prev_status, base_fen, paid_through, status_reason FROM employee_account ORDER BY account_no`,
-	"unit":             `SELECT unit_no, status, ratio_unit_bps, ratio_person_bps, first_month, paid_through FROM unit ORDER BY unit_no`,
-	"remittance":       `SELECT id, status, headcount, total_fen, entry_serial FROM remittance ORDER BY id`,
-	"ledger_account":   `SELECT code, balance_fen FROM ledger_account ORDER BY code`,
-	"unit_prereg":      `SELECT id, status, review_comment FROM unit_prereg ORDER BY id`,
-	"deferral":         `SELECT id, status FROM deferral ORDER BY id`,
-	"interest_run":     `SELECT year, status, done FROM interest_run ORDER BY year`,
-}
-
-type storeState struct {
-	counts map[string]int64
-	rows   map[string][]string
-}
-
-func snapshot(t *testing.T, a *app.App) storeState {
-	t.Helper()
-	ctx := context.Background()
-	st := storeState{counts: map[string]int64{}, rows: map[string][]string{}}
-	for _, table := range countedTables {
-		var n int64
-		if err := a.DB.GetContext(ctx, &n, "SELECT COUNT(*) FROM "+table); err != nil {
-			t.Fatalf("count %s: %v", table, err)
-		}
-		st.counts[table] = n
-	}
-	for name, q := range stateQueries {
-		rows, err := a.DB.QueryxContext(ctx, q)
-		if err != nil {
-			t.Fatalf("state of %s: %v", name, err)
-		}
-		for rows.Next() {
-			cols, err := rows.SliceScan()
-			if err != nil {
-				rows.Close()
-				t.Fatalf("state of %s: %v", name, err)
-			}
-			var b strings.Builder
-			for i, v := range cols {
-				if i > 0 {
-					b.WriteByte('|')
-				}
-				if bs, ok := v.([]byte); ok {
-					v = string(bs)
-				}
-				fmt.Fprint(&b, v)
-			}
-			st.rows[name] = append(st.rows[name], b.String())
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatalf("state of %s: %v", name, err)
-		}
-		rows.Close()
-	}
-	return st
-}
-
-// delta returns the row count changes since before (non-zero only).
-func delta(before, after storeState) map[string]int64 {
-	d := map[string]int64{}
-	for k, v := range after.counts {
-		if v != before.counts[k] {
-			d[k] = v - before.counts[k]
-		}
-	}
-	return d
-}
-
-// unchanged asserts that nothing was written since before.
-func unchanged(t *testing.T, a *app.App, before storeState) {
-	t.Helper()
-	after := snapshot(t, a)
-	if d := delta(before, after); len(d) > 0 {
-		t.Errorf("rows written: %v", d)
-	}
-	for name := range stateQueries {
-		if !slices.Equal(before.rows[name], after.rows[name]) {
-			t.Errorf("%s changed:\nbefore %q\nafter  %q", name, before.rows[name], after.rows[name])
-		}
-	}
-}
-
-// wrote asserts that exactly the wanted row count changes happened since before.
-func wrote(t *testing.T, a *app.App, before storeState, want map[string]int64) {
-	t.Helper()
-	if d := delta(before, snapshot(t, a)); !maps.Equal(d, want) {
-		t.Errorf("rows written %v, want %v", d, want)
-	}
-}
-
-// lastAudit returns the newest audit record.
-func lastAudit(t *testing.T, a *app.App) audit.Entry {
-	t.Helper()
-	es, err := a.Audit.List(context.Background(), audit.Filter{Limit: 1})
-	if err != nil || len(es) != 1 {
-		t.Fatalf("audit list: %v %v", es, err)
-	}
-	return es[0]
-}
-
-// ---------------------------------------------------------------------------
-// TOTP codes. A code is accepted once per credential and 30-second step
-// (±1 step of skew), so each login takes a step of its own.
-
-type otpSteps struct {
-	mu   sync.Mutex
-	used map[string]map[int64]bool // credential → steps used
-}
-
-func newOTP() *otpSteps { return &otpSteps{used: map[string]map[int64]bool{}} }
-
-// code returns a code for a step the credential has not used yet: the
-// current step or the next (both are accepted now and in the next 30 s),
-// waiting for a new step when both are used.
-func (o *otpSteps) code(t *testing.T, credential string) string {
-	t.Helper()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.used[credential] == nil {
-		o.used[credential] = map[int64]bool{}
-	}
-	for {
-		now := time.Now()
-		cur := now.Unix() / 30
-		for _, step := range []int64{cur, cur + 1} {
-			if !o.used[credential][step] {
-				o.used[credential][step] = true
-				code, err := totp.GenerateCode(demo.TOTPSecret, time.Unix(step*30+15, 0))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return code
-			}
-		}
-		time.Sleep(time.Until(time.Unix((cur+1)*30, 0)) + 50*time.Millisecond)
-	}
-}
-
-// ---------------------------------------------------------------------------
-// Test data.
-
-// residentID completes 17 digits with the GB 11643 check character.
-func residentID(body string) string {
-	weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i := range 17 {
-		sum += int(body[i]-'0') * weights[i]
-	}
-	return body + string("10X98765432"[sum%11])
-}
-
-// uscc completes 17 characters with the GB 32100 check character.
-func uscc(body string) string {
-	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-	weights := [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
-	sum := 0
-	for i := range 17 {
-		sum += strings.IndexByte(alphabet, body[i]) * weights[i]
-	}
-	return body + string(alphabet[(31-sum%31)%31])
-}
-
-// maskedID is the pattern of a masked resident ID number.
-var maskedID = regexp.MustCompile(`^[0-9]{6}\*{8}[0-9]{3}[0-9X]$`)
 
 // ---------------------------------------------------------------------------
 // JSON shapes of the answers (the fields the tests look at).
@@ -568,22 +154,20 @@ type interestRunJSON struct {
 // ---------------------------------------------------------------------------
 // Helpers of the staff API.
 
-func bearer(token string) string { return "Bearer " + token }
-
 func staffLoginBody(username, password, code string) map[string]string {
 	return map[string]string{"username": username, "password": password, "totp": code}
 }
 
 // staffLogin logs a demo staff member in and returns the Authorization header
 // value and the roles.
-func staffLogin(t *testing.T, c *client, otp *otpSteps, username string) (string, []string) {
+func staffLogin(t *testing.T, c client, otp *apitest.OTP, username string) (string, []string) {
 	t.Helper()
-	r := c.do(t, call{method: "POST", path: staffBase + "/sessions", body: staffLoginBody(username, demo.Password, otp.code(t, username))})
+	r := c.do(t, call{method: "POST", path: staffBase + "/sessions", body: staffLoginBody(username, demo.Password, otp.Code(t, username))})
 	s := decode[staffSessionJSON](t, r, http.StatusCreated)
 	if s.Token == "" {
 		t.Fatalf("no token: %s", r)
 	}
-	return bearer(s.Token), s.Roles
+	return apitest.Bearer(s.Token), s.Roles
 }
 
 // badCase is a request the server must refuse without writing anything.
@@ -594,7 +178,7 @@ type badCase struct {
 	code   string
 }
 
-func runBad(t *testing.T, a *app.App, c *client, cases []badCase) {
+func runBad(t *testing.T, a *app.App, c client, cases []badCase) {
 	t.Helper()
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
@@ -608,8 +192,8 @@ func runBad(t *testing.T, a *app.App, c *client, cases []badCase) {
 
 // prereg is a valid pre-registration of a new unit.
 func prereg(usccBody, name, agentIDBody, agentName, agentMobile string) deposit.PreregInput {
-	return deposit.PreregInput{USCC: uscc(usccBody), Name: name, Address: "福州市仓山区示例路 8 号", LegalRep: "吴刚", Payday: 15,
-		UnitBps: 1200, PersonBps: 1200, AgentIDNumber: residentID(agentIDBody), AgentName: agentName, AgentMobile: agentMobile}
+	return deposit.PreregInput{USCC: apitest.USCC(usccBody), Name: name, Address: "福州市仓山区示例路 8 号", LegalRep: "吴刚", Payday: 15,
+		UnitBps: 1200, PersonBps: 1200, AgentIDNumber: apitest.ResidentID(agentIDBody), AgentName: agentName, AgentMobile: agentMobile}
 }
 
 // ---------------------------------------------------------------------------
@@ -628,7 +212,7 @@ func TestStaffAPI(t *testing.T) {
 		var reviewer, admin string
 
 		t.Run("login", func(t *testing.T) {
-			code := otp.code(t, "reviewer")
+			code := otp.Code(t, "reviewer")
 			before := snapshot(t, a)
 			r := c.do(t, call{method: "POST", path: staffBase + "/sessions", body: staffLoginBody("reviewer", demo.Password, code)})
 			s := decode[staffSessionJSON](t, r, http.StatusCreated)
@@ -643,7 +227,7 @@ func TestStaffAPI(t *testing.T) {
 			if e := lastAudit(t, a); e.Action != "identity.login" || e.Object != "staff:reviewer" || e.Result != audit.ResultOK {
 				t.Errorf("login audit %+v", e.Record)
 			}
-			reviewer = bearer(s.Token)
+			reviewer = apitest.Bearer(s.Token)
 
 			// A replayed code, a wrong password, an unknown user: refused alike,
 			// only the refusal audited.
@@ -667,8 +251,8 @@ func TestStaffAPI(t *testing.T) {
 				t.Errorf("admin roles %v", roles)
 			}
 			runBad(t, a, c, []badCase{
-				{"unknown field", call{method: "POST", path: staffBase + "/sessions", body: `{"username":"reviewer","password":"x","totp":"123456","otp":"1"}`, spec: specInvalid}, 400, "request.unknown_field"},
-				{"not json", call{method: "POST", path: staffBase + "/sessions", body: `username=reviewer`, contentType: "text/plain", spec: specInvalid}, 415, "request.unsupported_media_type"},
+				{"unknown field", call{method: "POST", path: staffBase + "/sessions", body: `{"username":"reviewer","password":"x","totp":"123456","otp":"1"}`, spec: apitest.SpecInvalid}, 400, "request.unknown_field"},
+				{"not json", call{method: "POST", path: staffBase + "/sessions", body: `username=reviewer`, contentType: "text/plain", spec: apitest.SpecInvalid}, 415, "request.unsupported_media_type"},
 			})
 			verifyClean(t, a)
 		})
@@ -679,15 +263,15 @@ func TestStaffAPI(t *testing.T) {
 		t.Run("no session", func(t *testing.T) {
 			// A unit agent's session is not a staff session.
 			r := c.do(t, call{method: "POST", path: "/api/unit/v1/sessions", body: map[string]string{"unit_code": demo.UnitNo,
-				"agent_id_number": demo.AgentID, "password": demo.Password, "totp": otp.code(t, "agent")}})
+				"agent_id_number": demo.AgentID, "password": demo.Password, "totp": otp.Code(t, "agent")}})
 			unitToken := decode[map[string]any](t, r, http.StatusCreated)["token"].(string)
 			stmt := staffBase + "/accounts/201000000001/statement"
 			runBad(t, a, c, []badCase{
-				{"no token", call{method: "GET", path: stmt, spec: specInvalid}, 401, "identity.no_session"},
-				{"unknown token", call{method: "GET", path: stmt, auth: bearer("no-such-token")}, 401, "identity.no_session"},
-				{"unit token", call{method: "GET", path: stmt, auth: bearer(unitToken)}, 401, "identity.no_session"},
-				{"unit token on a write", call{method: "POST", path: staffBase + "/accounts/201000000001/freeze", body: map[string]string{"reason": "测试"}, auth: bearer(unitToken)}, 401, "identity.no_session"},
-				{"no token on interest run", call{method: "POST", path: staffBase + "/interest-runs", body: map[string]int{"year": 2020}, spec: specInvalid}, 401, "identity.no_session"},
+				{"no token", call{method: "GET", path: stmt, spec: apitest.SpecInvalid}, 401, "identity.no_session"},
+				{"unknown token", call{method: "GET", path: stmt, auth: apitest.Bearer("no-such-token")}, 401, "identity.no_session"},
+				{"unit token", call{method: "GET", path: stmt, auth: apitest.Bearer(unitToken)}, 401, "identity.no_session"},
+				{"unit token on a write", call{method: "POST", path: staffBase + "/accounts/201000000001/freeze", body: map[string]string{"reason": "测试"}, auth: apitest.Bearer(unitToken)}, 401, "identity.no_session"},
+				{"no token on interest run", call{method: "POST", path: staffBase + "/interest-runs", body: map[string]int{"year": 2020}, spec: apitest.SpecInvalid}, 401, "identity.no_session"},
 			})
 		})
 
@@ -728,8 +312,8 @@ func TestStaffAPI(t *testing.T) {
 			runBad(t, a, c, []badCase{
 				{"sysadmin", call{method: "POST", path: freeze, body: map[string]string{"reason": "法院冻结"}, auth: admin}, 403, "access.forbidden"},
 				{"unfreeze a normal account", call{method: "POST", path: unfreeze, body: map[string]string{"reason": "解除"}, auth: reviewer}, 409, "deposit.employee_status"},
-				{"no reason", call{method: "POST", path: freeze, body: map[string]string{"reason": ""}, auth: reviewer, spec: specInvalid}, 400, "deposit.invalid_input"},
-				{"reason too long", call{method: "POST", path: freeze, body: map[string]string{"reason": strings.Repeat("冻", 101)}, auth: reviewer, spec: specInvalid}, 400, "deposit.invalid_input"},
+				{"no reason", call{method: "POST", path: freeze, body: map[string]string{"reason": ""}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
+				{"reason too long", call{method: "POST", path: freeze, body: map[string]string{"reason": strings.Repeat("冻", 101)}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
 				{"unknown account", call{method: "POST", path: staffBase + "/accounts/209999999999/freeze", body: map[string]string{"reason": "法院冻结"}, auth: reviewer}, 404, "deposit.employee_not_found"},
 			})
 			before := snapshot(t, a)
@@ -762,21 +346,21 @@ func TestStaffAPI(t *testing.T) {
 			r := c.do(t, call{method: "GET", path: staffBase + "/preregistrations", auth: reviewer})
 			list := decode[struct{ Items []preregJSON }](t, r, http.StatusOK)
 			if len(list.Items) != 1 || list.Items[0].ID != p.ID || list.Items[0].Status != "pending" || list.Items[0].AgentName != "吴敏" ||
-				!maskedID.MatchString(list.Items[0].AgentID) || list.Items[0].AgentMobile != "139****0031" {
+				!apitest.MaskedID.MatchString(list.Items[0].AgentID) || list.Items[0].AgentMobile != "139****0031" {
 				t.Errorf("pending %+v", list.Items)
 			}
-			if bytes.Contains(r.body, []byte(in.AgentIDNumber)) || bytes.Contains(r.body, []byte(in.AgentMobile)) {
-				t.Errorf("the list shows the agent's full ID number or mobile: %s", r.body)
+			if bytes.Contains(r.Body, []byte(in.AgentIDNumber)) || bytes.Contains(r.Body, []byte(in.AgentMobile)) {
+				t.Errorf("the list shows the agent's full ID number or mobile: %s", r.Body)
 			}
 
 			approve := fmt.Sprintf("%s/preregistrations/%d/approve", staffBase, p.ID)
 			runBad(t, a, c, []badCase{
 				{"sysadmin approves", call{method: "POST", path: approve, auth: admin}, 403, "access.forbidden"},
 				{"sysadmin lists", call{method: "GET", path: staffBase + "/preregistrations", auth: admin}, 403, "access.forbidden"},
-				{"unknown field", call{method: "POST", path: approve, body: map[string]string{"note": "同意"}, auth: reviewer, spec: specInvalid}, 400, "request.unknown_field"},
-				{"comment too long", call{method: "POST", path: approve, body: map[string]string{"comment": strings.Repeat("同", 201)}, auth: reviewer, spec: specInvalid}, 400, "deposit.invalid_input"},
+				{"unknown field", call{method: "POST", path: approve, body: map[string]string{"note": "同意"}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "request.unknown_field"},
+				{"comment too long", call{method: "POST", path: approve, body: map[string]string{"comment": strings.Repeat("同", 201)}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
 				{"unknown id", call{method: "POST", path: staffBase + "/preregistrations/999999/approve", auth: reviewer}, 404, "deposit.prereg_not_found"},
-				{"id not a number", call{method: "POST", path: staffBase + "/preregistrations/abc/approve", auth: reviewer, spec: specInvalid}, 404, "request.not_found"},
+				{"id not a number", call{method: "POST", path: staffBase + "/preregistrations/abc/approve", auth: reviewer, spec: apitest.SpecInvalid}, 404, "request.not_found"},
 			})
 
 			before := snapshot(t, a)
@@ -813,9 +397,9 @@ func TestStaffAPI(t *testing.T) {
 			runBad(t, a, c, []badCase{
 				{"approve twice", call{method: "POST", path: approve, auth: reviewer}, 409, "deposit.prereg_status"},
 				{"reject an approved one", call{method: "POST", path: fmt.Sprintf("%s/preregistrations/%d/reject", staffBase, p.ID), body: map[string]string{"comment": "重复"}, auth: reviewer}, 409, "deposit.prereg_status"},
-				{"reject without comment", call{method: "POST", path: reject, body: map[string]string{}, auth: reviewer, spec: specInvalid}, 400, "deposit.invalid_input"},
-				{"reject with a blank comment", call{method: "POST", path: reject, body: map[string]string{"comment": "  "}, auth: reviewer, spec: specInvalid}, 400, "deposit.invalid_input"},
-				{"reject without body", call{method: "POST", path: reject, auth: reviewer, spec: specInvalid}, 400, "deposit.invalid_input"},
+				{"reject without comment", call{method: "POST", path: reject, body: map[string]string{}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
+				{"reject with a blank comment", call{method: "POST", path: reject, body: map[string]string{"comment": "  "}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
+				{"reject without body", call{method: "POST", path: reject, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
 				{"sysadmin rejects", call{method: "POST", path: reject, body: map[string]string{"comment": "材料不全"}, auth: admin}, 403, "access.forbidden"},
 			})
 			before = snapshot(t, a)
@@ -839,11 +423,11 @@ func TestStaffAPI(t *testing.T) {
 			}
 			approve := fmt.Sprintf("%s/deferrals/%d/approve", staffBase, d.ID)
 			runBad(t, a, c, []badCase{
-				{"list without unit", call{method: "GET", path: staffBase + "/deferrals", auth: reviewer, spec: specInvalid}, 400, "request.invalid_query"},
+				{"list without unit", call{method: "GET", path: staffBase + "/deferrals", auth: reviewer, spec: apitest.SpecInvalid}, 400, "request.invalid_query"},
 				{"list of an unknown unit", call{method: "GET", path: staffBase + "/deferrals?unit_no=100000000099", auth: reviewer}, 404, "deposit.unit_not_found"},
 				{"sysadmin approves", call{method: "POST", path: approve, auth: admin}, 403, "access.forbidden"},
 				{"sysadmin lists", call{method: "GET", path: staffBase + "/deferrals?unit_no=" + demo.UnitNo, auth: admin}, 403, "access.forbidden"},
-				{"reject without comment", call{method: "POST", path: fmt.Sprintf("%s/deferrals/%d/reject", staffBase, d.ID), body: map[string]string{}, auth: reviewer, spec: specInvalid}, 400, "deposit.invalid_input"},
+				{"reject without comment", call{method: "POST", path: fmt.Sprintf("%s/deferrals/%d/reject", staffBase, d.ID), body: map[string]string{}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
 				{"unknown id", call{method: "POST", path: staffBase + "/deferrals/999999/approve", auth: reviewer}, 404, "deposit.deferral_not_found"},
 			})
 
@@ -892,8 +476,8 @@ func TestStaffInterestRun(t *testing.T) {
 		runBad(t, a, c, []badCase{
 			{"year not over", call{method: "POST", path: runs, body: map[string]int{"year": year + 1}, auth: reviewer}, 409, "deposit.interest_too_early"},
 			{"sysadmin", call{method: "POST", path: runs, body: map[string]int{"year": year}, auth: admin}, 403, "access.forbidden"},
-			{"year out of range", call{method: "POST", path: runs, body: map[string]int{"year": 1900}, auth: reviewer, spec: specInvalid}, 400, "deposit.interest_year"},
-			{"year as text", call{method: "POST", path: runs, body: `{"year":"2026"}`, auth: reviewer, spec: specInvalid}, 400, "request.invalid_field"},
+			{"year out of range", call{method: "POST", path: runs, body: map[string]int{"year": 1900}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.interest_year"},
+			{"year as text", call{method: "POST", path: runs, body: `{"year":"2026"}`, auth: reviewer, spec: apitest.SpecInvalid}, 400, "request.invalid_field"},
 			{"not started", call{method: "GET", path: status, auth: reviewer}, 404, "deposit.interest_run_not_found"},
 		})
 

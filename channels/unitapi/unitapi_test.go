@@ -4,40 +4,23 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"maps"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-	"unicode"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
-	"github.com/labstack/echo/v4"
-	"github.com/pquerna/otp/totp"
-
+	"gjj/internal/apitest"
 	"gjj/internal/app"
 	"gjj/internal/audit"
 	"gjj/internal/core/deposit"
 	"gjj/internal/demo"
 	"gjj/internal/exchange"
 	"gjj/internal/identity"
-	"gjj/internal/ledger"
-	"gjj/internal/platform/config"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/db"
-	"gjj/internal/platform/dbtest"
 	"gjj/internal/platform/money"
 )
 
@@ -50,455 +33,48 @@ const (
 )
 
 // ---------------------------------------------------------------------------
-// The OpenAPI document and the validating client (after admin/opsapi's tests).
-
-// specPath is openapi.yaml at the repository root, seen from this package's
-// directory (go test runs in it).
-const specPath = "../../openapi.yaml"
+// The API test support (internal/apitest) under the names this package's
+// tests use, certificate_test.go and prereg_test.go among them: they write a
+// request as call{method: …, path: …}.
 
 var (
-	specOnce   sync.Once
-	specRouter routers.Router
-	specErr    error
+	eachStore    = apitest.EachStore
+	snapshot     = apitest.Snapshot
+	unchanged    = apitest.Unchanged
+	wrote        = apitest.Wrote
+	verifyClean  = apitest.VerifyClean
+	lastAudit    = apitest.LastAudit
+	newOTP       = apitest.NewOTP
+	checkProblem = apitest.CheckProblem
 )
 
-// spec loads and validates openapi.yaml once per test binary.
-func spec(t *testing.T) routers.Router {
-	t.Helper()
-	specOnce.Do(func() {
-		// format: date is an RFC 3339 full-date, a real calendar day.
-		openapi3.DefineStringFormatCallback("date", func(s string) error {
-			_, err := time.Parse(time.DateOnly, s)
-			return err
-		})
-		loader := openapi3.NewLoader()
-		doc, err := loader.LoadFromFile(specPath)
-		if err != nil {
-			specErr = fmt.Errorf("load %s: %w", specPath, err)
-			return
-		}
-		if err := doc.Validate(loader.Context); err != nil {
-			specErr = fmt.Errorf("validate %s: %w", specPath, err)
-			return
-		}
-		r, err := gorillamux.NewRouter(doc)
-		if err != nil {
-			specErr = fmt.Errorf("router of %s: %w", specPath, err)
-			return
-		}
-		specRouter = r
-	})
-	if specErr != nil {
-		t.Fatal(specErr)
-	}
-	return specRouter
-}
-
-// bearerAuth checks the session security schemes the way a client library
-// would: a bearer token is present. Whether it is valid is the server's
-// business.
-func bearerAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	switch in.SecuritySchemeName {
-	case "unitSession", "staffSession":
-	default:
-		return fmt.Errorf("unexpected security scheme %q", in.SecuritySchemeName)
-	}
-	tok, ok := strings.CutPrefix(in.RequestValidationInput.Request.Header.Get("Authorization"), "Bearer ")
-	if !ok || strings.TrimSpace(tok) == "" {
-		return errors.New("no bearer token")
-	}
-	return nil
-}
-
-// specCheck says what the request validator must conclude about a request.
-type specCheck int
-
-const (
-	specValid   specCheck = iota // the request conforms to openapi.yaml (default)
-	specInvalid                  // the request deliberately violates openapi.yaml; the validator must refuse it
-)
-
-// call is one request to the server.
+// call is one request to the server, sent as the apitest.Call of the same
+// fields.
 type call struct {
 	method, path string
 	body         any    // nil: no body; string or []byte: sent as is; anything else: JSON-encoded
 	contentType  string // default application/json when there is a body
 	auth         string // the Authorization header; "" for none
-	spec         specCheck
+	spec         apitest.SpecCheck
 }
 
-// result is the server's answer.
-type result struct {
-	status int
-	header http.Header
-	body   []byte
-}
+// client sends calls to one platform's API, validated against openapi.yaml.
+type client struct{ *apitest.Client }
 
-func (r result) String() string { return fmt.Sprintf("%d %s", r.status, r.body) }
-
-// client sends calls to one echo instance and validates every request and
-// response against openapi.yaml.
-type client struct {
-	e      *echo.Echo
-	router routers.Router
-}
-
-func (c *client) build(cl call, body []byte) *http.Request {
-	var rd io.Reader
-	if cl.body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req := httptest.NewRequest(cl.method, cl.path, rd)
-	switch {
-	case cl.contentType != "":
-		req.Header.Set("Content-Type", cl.contentType)
-	case cl.body != nil:
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if cl.auth != "" {
-		req.Header.Set("Authorization", cl.auth)
-	}
-	return req
-}
-
-func encodeBody(t *testing.T, v any) []byte {
+func server(t *testing.T, a *app.App) client {
 	t.Helper()
-	switch b := v.(type) {
-	case nil:
-		return nil
-	case string:
-		return []byte(b)
-	case []byte:
-		return b
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return client{apitest.Server(t, a, apitest.SessionSchemes)}
 }
 
-func (c *client) do(t *testing.T, cl call) result {
+func (c client) do(t *testing.T, cl call) apitest.Result {
 	t.Helper()
-	ctx := context.Background()
-	body := encodeBody(t, cl.body)
-
-	// The route is found on a copy, so validation cannot touch what is sent.
-	probe := c.build(cl, body)
-	route, params, err := c.router.FindRoute(probe)
-	if err != nil {
-		t.Fatalf("%s %s is not in openapi.yaml: %v", cl.method, cl.path, err)
-	}
-	reqInput := &openapi3filter.RequestValidationInput{
-		Request: probe, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: bearerAuth, MultiError: true},
-	}
-	err = openapi3filter.ValidateRequest(ctx, reqInput)
-	switch {
-	case cl.spec == specValid && err != nil:
-		t.Errorf("request %s %s does not conform to openapi.yaml: %v", cl.method, cl.path, err)
-	case cl.spec == specInvalid && err == nil:
-		t.Errorf("openapi.yaml accepts the invalid request %s %s %.200s", cl.method, cl.path, body)
-	}
-
-	rec := httptest.NewRecorder()
-	c.e.ServeHTTP(rec, c.build(cl, body))
-	res := result{status: rec.Code, header: rec.Header().Clone(), body: rec.Body.Bytes()}
-
-	respInput := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: reqInput,
-		Status:                 res.status,
-		Header:                 res.header,
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-	}
-	respInput.SetBodyBytes(res.body)
-	if err := openapi3filter.ValidateResponse(ctx, respInput); err != nil {
-		t.Errorf("response to %s %s does not conform to openapi.yaml: %v\n%.2000s", cl.method, cl.path, err, res.body)
-	}
-	return res
+	return c.Do(t, apitest.Call{Method: cl.method, Path: cl.path, Body: cl.body, ContentType: cl.contentType, Auth: cl.auth, Spec: cl.spec})
 }
 
-// decode unmarshals the answer, which must have the wanted status and be JSON.
-func decode[T any](t *testing.T, r result, status int) T {
+func decode[T any](t *testing.T, r apitest.Result, status int) T {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d; body %.2000s", r.status, status, r.body)
-	}
-	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Fatalf("Content-Type %q, want application/json", ct)
-	}
-	var v T
-	if err := json.Unmarshal(r.body, &v); err != nil {
-		t.Fatalf("answer is not JSON: %v: %s", err, r.body)
-	}
-	return v
+	return apitest.Decode[T](t, r, status)
 }
-
-// checkProblem asserts a problem+json answer with the status, the stable code,
-// a Chinese detail and the request id of the X-Request-ID header.
-func checkProblem(t *testing.T, r result, status int, code string) map[string]any {
-	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d (%s); body %.2000s", r.status, status, code, r.body)
-	}
-	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Fatalf("Content-Type %q, want application/problem+json", ct)
-	}
-	var p map[string]any
-	if err := json.Unmarshal(r.body, &p); err != nil {
-		t.Fatalf("problem is not JSON: %v: %s", err, r.body)
-	}
-	if p["code"] != code {
-		t.Fatalf("code %v, want %s; body %s", p["code"], code, r.body)
-	}
-	if p["status"] != float64(status) {
-		t.Errorf("status member %v, want %d", p["status"], status)
-	}
-	if !isChinese(p["detail"]) {
-		t.Errorf("detail %q is not a Chinese message", p["detail"])
-	}
-	if rid := r.header.Get("X-Request-ID"); rid == "" || p["request_id"] != rid {
-		t.Errorf("request_id %v, header %q", p["request_id"], rid)
-	}
-	return p
-}
-
-func isChinese(v any) bool {
-	s, _ := v.(string)
-	return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
-}
-
-// ---------------------------------------------------------------------------
-// Platform instances on SQLite and MariaDB.
-
-// eachStore runs f as the subtests "sqlite" and "mysql", each with a freshly
-// opened platform on its own empty database, demo data seeded.
-func eachStore(t *testing.T, f func(t *testing.T, a *app.App)) {
-	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		f(t, openApp(t, "sqlite:"+filepath.Join(t.TempDir(), "gjj.db")))
-	})
-	t.Run("mysql", func(t *testing.T) {
-		f(t, openApp(t, "mysql:"+dbtest.MySQLDatabase(t)))
-	})
-}
-
-func openApp(t *testing.T, database string) *app.App {
-	t.Helper()
-	ctx := context.Background()
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	a, err := app.Open(ctx, config.Config{Database: database, Addr: ":0", LogLevel: "info", BodyLimit: "1M"}, log)
-	if err != nil {
-		t.Fatalf("app.Open: %v", err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if _, err := a.SeedDemo(ctx); err != nil {
-		t.Fatalf("SeedDemo: %v", err)
-	}
-	return a
-}
-
-func server(t *testing.T, a *app.App) *client {
-	t.Helper()
-	e, err := a.Server()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &client{e: e, router: spec(t)}
-}
-
-// verifyClean asserts that the ledger and the audit chain verify.
-func verifyClean(t *testing.T, a *app.App) {
-	t.Helper()
-	ctx := context.Background()
-	rep, err := ledger.Verify(ctx, a.DB)
-	if err != nil {
-		t.Fatalf("ledger.Verify: %v", err)
-	}
-	if !rep.OK() {
-		t.Errorf("ledger.Verify: %+v", rep.Problems)
-	}
-	arep, err := a.Audit.Verify(ctx, a.DB)
-	if err != nil {
-		t.Fatalf("audit Verify: %v", err)
-	}
-	if !arep.OK() {
-		t.Errorf("audit Verify: %v (omitted %d)", arep.Problems, arep.Omitted)
-	}
-}
-
-// ---------------------------------------------------------------------------
-// What the store holds: row counts of every business table plus the state
-// columns a refused call could change.
-
-var countedTables = []string{"journal_entry", "posting", "ledger_account", "audit_log", "person", "employee_account",
-	"base_history", "ratio_history", "unit", "unit_agent", "unit_prereg", "remittance", "remittance_line", "bank_receipt",
-	"deferral", "interest_run", "interest_item", "certificate"}
-
-var stateQueries = map[string]string{
-	"employee_account": `SELECT account_no, unit_id, status, prev_status, base_fen, paid_through, status_reason FROM employee_account ORDER BY account_no`,
-	"unit":             `SELECT unit_no, status, ratio_unit_bps, ratio_person_bps, first_month, paid_through FROM unit ORDER BY unit_no`,
-	"remittance":       `SELECT id, status, headcount, total_fen, entry_serial FROM remittance ORDER BY id`,
-	"ledger_account":   `SELECT code, balance_fen FROM ledger_account ORDER BY code`,
-	"unit_prereg":      `SELECT id, status, review_comment FROM unit_prereg ORDER BY id`,
-	"deferral":         `SELECT id, status FROM deferral ORDER BY id`,
-	"interest_run":     `SELECT year, status, done FROM interest_run ORDER BY year`,
-}
-
-type storeState struct {
-	counts map[string]int64
-	rows   map[string][]string
-}
-
-func snapshot(t *testing.T, a *app.App) storeState {
-	t.Helper()
-	ctx := context.Background()
-	st := storeState{counts: map[string]int64{}, rows: map[string][]string{}}
-	for _, table := range countedTables {
-		var n int64
-		if err := a.DB.GetContext(ctx, &n, "SELECT COUNT(*) FROM "+table); err != nil {
-			t.Fatalf("count %s: %v", table, err)
-		}
-		st.counts[table] = n
-	}
-	for name, q := range stateQueries {
-		rows, err := a.DB.QueryxContext(ctx, q)
-		if err != nil {
-			t.Fatalf("state of %s: %v", name, err)
-		}
-		for rows.Next() {
-			cols, err := rows.SliceScan()
-			if err != nil {
-				rows.Close()
-				t.Fatalf("state of %s: %v", name, err)
-			}
-			var b strings.Builder
-			for i, v := range cols {
-				if i > 0 {
-					b.WriteByte('|')
-				}
-				if bs, ok := v.([]byte); ok {
-					v = string(bs)
-				}
-				fmt.Fprint(&b, v)
-			}
-			st.rows[name] = append(st.rows[name], b.String())
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatalf("state of %s: %v", name, err)
-		}
-		rows.Close()
-	}
-	return st
-}
-
-// delta returns the row count changes since before (non-zero only).
-func delta(before, after storeState) map[string]int64 {
-	d := map[string]int64{}
-	for k, v := range after.counts {
-		if v != before.counts[k] {
-			d[k] = v - before.counts[k]
-		}
-	}
-	return d
-}
-
-// unchanged asserts that nothing was written since before.
-func unchanged(t *testing.T, a *app.App, before storeState) {
-	t.Helper()
-	after := snapshot(t, a)
-	if d := delta(before, after); len(d) > 0 {
-		t.Errorf("rows written: %v", d)
-	}
-	for name := range stateQueries {
-		if !slices.Equal(before.rows[name], after.rows[name]) {
-			t.Errorf("%s changed:\nbefore %q\nafter  %q", name, before.rows[name], after.rows[name])
-		}
-	}
-}
-
-// wrote asserts that exactly the wanted row count changes happened since before.
-func wrote(t *testing.T, a *app.App, before storeState, want map[string]int64) {
-	t.Helper()
-	if d := delta(before, snapshot(t, a)); !maps.Equal(d, want) {
-		t.Errorf("rows written %v, want %v", d, want)
-	}
-}
-
-// lastAudit returns the newest audit record.
-func lastAudit(t *testing.T, a *app.App) audit.Entry {
-	t.Helper()
-	es, err := a.Audit.List(context.Background(), audit.Filter{Limit: 1})
-	if err != nil || len(es) != 1 {
-		t.Fatalf("audit list: %v %v", es, err)
-	}
-	return es[0]
-}
-
-// ---------------------------------------------------------------------------
-// TOTP codes. A code is accepted once per credential and 30-second step
-// (±1 step of skew), so each login takes a step of its own.
-
-type otpSteps struct {
-	mu   sync.Mutex
-	used map[string]map[int64]bool // credential → steps used
-}
-
-func newOTP() *otpSteps { return &otpSteps{used: map[string]map[int64]bool{}} }
-
-// code returns a code for a step the credential has not used yet: the
-// current step or the next (both are accepted now and in the next 30 s),
-// waiting for a new step when both are used.
-func (o *otpSteps) code(t *testing.T, credential string) string {
-	t.Helper()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.used[credential] == nil {
-		o.used[credential] = map[int64]bool{}
-	}
-	for {
-		now := time.Now()
-		cur := now.Unix() / 30
-		for _, step := range []int64{cur, cur + 1} {
-			if !o.used[credential][step] {
-				o.used[credential][step] = true
-				code, err := totp.GenerateCode(demo.TOTPSecret, time.Unix(step*30+15, 0))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return code
-			}
-		}
-		time.Sleep(time.Until(time.Unix((cur+1)*30, 0)) + 50*time.Millisecond)
-	}
-}
-
-// ---------------------------------------------------------------------------
-// Test data.
-
-// residentID completes 17 digits with the GB 11643 check character.
-func residentID(body string) string {
-	weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i := range 17 {
-		sum += int(body[i]-'0') * weights[i]
-	}
-	return body + string("10X98765432"[sum%11])
-}
-
-// uscc completes 17 characters with the GB 32100 check character.
-func uscc(body string) string {
-	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-	weights := [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
-	sum := 0
-	for i := range 17 {
-		sum += strings.IndexByte(alphabet, body[i]) * weights[i]
-	}
-	return body + string(alphabet[(31-sum%31)%31])
-}
-
-// maskedID is the pattern of a masked resident ID number.
-var maskedID = regexp.MustCompile(`^[0-9]{6}\*{8}[0-9]{3}[0-9X]$`)
 
 // ---------------------------------------------------------------------------
 // JSON shapes of the answers (the fields the tests look at).
@@ -599,19 +175,17 @@ type statementJSON struct {
 // ---------------------------------------------------------------------------
 // Helpers of the unit API.
 
-func bearer(token string) string { return "Bearer " + token }
-
 // loginBody is a login request of the demo agent.
 func loginBody(unitCode, password, code string) map[string]string {
 	return map[string]string{"unit_code": unitCode, "agent_id_number": demo.AgentID, "password": password, "totp": code}
 }
 
 // login logs the demo agent in and returns the Authorization header value.
-func login(t *testing.T, c *client, otp *otpSteps, unitCode string) string {
+func login(t *testing.T, c client, otp *apitest.OTP, unitCode string) string {
 	t.Helper()
-	r := c.do(t, call{method: "POST", path: unitBase + "/sessions", body: loginBody(unitCode, demo.Password, otp.code(t, "agent"))})
+	r := c.do(t, call{method: "POST", path: unitBase + "/sessions", body: loginBody(unitCode, demo.Password, otp.Code(t, "agent"))})
 	s := decode[sessionJSON](t, r, http.StatusCreated)
-	return bearer(s.Token)
+	return apitest.Bearer(s.Token)
 }
 
 // demoBalance is the sum of the demo employees' opening balances.
@@ -634,10 +208,10 @@ func yuanHalfUp(base, bps int64) int64 {
 func importOtherUnit(t *testing.T, a *app.App, month date.Month) {
 	t.Helper()
 	ctx := context.Background()
-	in := deposit.ImportUnit{UnitNo: otherUnitNo, USCC: uscc("91350100M00020001"), Name: "另一家贸易有限公司", Address: "福州市台江区示例路 2 号",
+	in := deposit.ImportUnit{UnitNo: otherUnitNo, USCC: apitest.USCC("91350100M00020001"), Name: "另一家贸易有限公司", Address: "福州市台江区示例路 2 号",
 		LegalRep: "周强", Payday: 15, UnitBps: 1200, PersonBps: 1200, FirstMonth: date.MustParseMonth("2020-01"), PaidThrough: month.Add(-1),
 		Employees: []deposit.ImportEmployee{{
-			ImportPerson: deposit.ImportPerson{IDNumber: residentID("35010219900101001"), Name: "周八", Mobile: "13900000021"},
+			ImportPerson: deposit.ImportPerson{IDNumber: apitest.ResidentID("35010219900101001"), Name: "周八", Mobile: "13900000021"},
 			AccountNo:    otherEmp, BankCard: "6222020200009999", Base: 800_000, StartMonth: date.MustParseMonth("2020-01"),
 			PaidThrough: month.Add(-1), Opening: 100_000}},
 	}
@@ -667,7 +241,7 @@ type badCase struct {
 	check  func(t *testing.T, p map[string]any) // more checks on the problem
 }
 
-func runBad(t *testing.T, a *app.App, c *client, cases []badCase) {
+func runBad(t *testing.T, a *app.App, c client, cases []badCase) {
 	t.Helper()
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
@@ -698,7 +272,7 @@ func TestUnitAPI(t *testing.T) {
 		var agent, agent2 string // Authorization headers of two sessions
 
 		t.Run("login", func(t *testing.T) {
-			code := otp.code(t, "agent")
+			code := otp.Code(t, "agent")
 			before := snapshot(t, a)
 			r := c.do(t, call{method: "POST", path: unitBase + "/sessions", body: loginBody(demo.UnitNo, demo.Password, code)})
 			s := decode[sessionJSON](t, r, http.StatusCreated)
@@ -713,7 +287,7 @@ func TestUnitAPI(t *testing.T) {
 			if e := lastAudit(t, a); e.Action != "identity.login" || e.Result != audit.ResultOK {
 				t.Errorf("login audit %+v", e.Record)
 			}
-			agent = bearer(s.Token)
+			agent = apitest.Bearer(s.Token)
 
 			// The same code again is a replay.
 			before = snapshot(t, a)
@@ -749,9 +323,9 @@ func TestUnitAPI(t *testing.T) {
 		t.Run("login bad input", func(t *testing.T) {
 			sessions := unitBase + "/sessions"
 			runBad(t, a, c, []badCase{
-				{"unknown field", call{method: "POST", path: sessions, body: `{"unit_code":"100000000001","agent_id_number":"11010519491231002X","password":"x","totp":"123456","remember":true}`, spec: specInvalid}, 400, "request.unknown_field", nil},
-				{"not json", call{method: "POST", path: sessions, body: `unit_code=100000000001`, contentType: "application/x-www-form-urlencoded", spec: specInvalid}, 415, "request.unsupported_media_type", nil},
-				{"empty body", call{method: "POST", path: sessions, body: "", spec: specInvalid}, 400, "request.empty_body", nil},
+				{"unknown field", call{method: "POST", path: sessions, body: `{"unit_code":"100000000001","agent_id_number":"11010519491231002X","password":"x","totp":"123456","remember":true}`, spec: apitest.SpecInvalid}, 400, "request.unknown_field", nil},
+				{"not json", call{method: "POST", path: sessions, body: `unit_code=100000000001`, contentType: "application/x-www-form-urlencoded", spec: apitest.SpecInvalid}, 415, "request.unsupported_media_type", nil},
+				{"empty body", call{method: "POST", path: sessions, body: "", spec: apitest.SpecInvalid}, 400, "request.empty_body", nil},
 			})
 		})
 
@@ -760,15 +334,15 @@ func TestUnitAPI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			open := map[string]any{"id_number": residentID("11010119900307001"), "name": "赵六", "phone": "13900000011", "base_fen": 500_000,
+			open := map[string]any{"id_number": apitest.ResidentID("11010119900307001"), "name": "赵六", "phone": "13900000011", "base_fen": 500_000,
 				"bank_card": "6222020200001234567"}
 			runBad(t, a, c, []badCase{
-				{"no token", call{method: "GET", path: unitBase + "/account", spec: specInvalid}, 401, "identity.no_session", nil},
-				{"unknown token", call{method: "GET", path: unitBase + "/account", auth: bearer("no-such-token")}, 401, "identity.no_session", nil},
-				{"another scheme", call{method: "GET", path: unitBase + "/account", auth: "Basic " + agent[len("Bearer "):], spec: specInvalid}, 401, "identity.no_session", nil},
-				{"staff token", call{method: "GET", path: unitBase + "/account", auth: bearer(staffToken)}, 401, "identity.no_session", nil},
-				{"write without token", call{method: "POST", path: unitBase + "/employees", body: open, spec: specInvalid}, 401, "identity.no_session", nil},
-				{"write with staff token", call{method: "POST", path: unitBase + "/employees", body: open, auth: bearer(staffToken)}, 401, "identity.no_session", nil},
+				{"no token", call{method: "GET", path: unitBase + "/account", spec: apitest.SpecInvalid}, 401, "identity.no_session", nil},
+				{"unknown token", call{method: "GET", path: unitBase + "/account", auth: apitest.Bearer("no-such-token")}, 401, "identity.no_session", nil},
+				{"another scheme", call{method: "GET", path: unitBase + "/account", auth: "Basic " + agent[len("Bearer "):], spec: apitest.SpecInvalid}, 401, "identity.no_session", nil},
+				{"staff token", call{method: "GET", path: unitBase + "/account", auth: apitest.Bearer(staffToken)}, 401, "identity.no_session", nil},
+				{"write without token", call{method: "POST", path: unitBase + "/employees", body: open, spec: apitest.SpecInvalid}, 401, "identity.no_session", nil},
+				{"write with staff token", call{method: "POST", path: unitBase + "/employees", body: open, auth: apitest.Bearer(staffToken)}, 401, "identity.no_session", nil},
 			})
 		})
 
@@ -796,7 +370,7 @@ func TestUnitAPI(t *testing.T) {
 				if it != want {
 					t.Errorf("item %d\n got %+v\nwant %+v", i, it, want)
 				}
-				if bytes.Contains(r.body, []byte(e.IDNumber)) || bytes.Contains(r.body, []byte(e.Mobile)) {
+				if bytes.Contains(r.Body, []byte(e.IDNumber)) || bytes.Contains(r.Body, []byte(e.Mobile)) {
 					t.Errorf("the list shows %s's full ID number or mobile", e.Name)
 				}
 			}
@@ -835,22 +409,22 @@ func TestUnitAPI(t *testing.T) {
 			}
 			r = c.do(t, call{method: "GET", path: unitBase + "/employees?q=201000000005", auth: agent})
 			l := decode[employeeListJSON](t, r, http.StatusOK)
-			if len(l.Items) != 1 || l.Items[0].IDNumber != "****5678" || bytes.Contains(r.body, []byte(passport)) {
-				t.Errorf("passport holder listed as %s", r.body)
+			if len(l.Items) != 1 || l.Items[0].IDNumber != "****5678" || bytes.Contains(r.Body, []byte(passport)) {
+				t.Errorf("passport holder listed as %s", r.Body)
 			}
 			if _, err := a.DB.ExecContext(ctx, `UPDATE person SET id_type = '01', id_number = ? WHERE id = ?`, demo.Employees[4].IDNumber, personID); err != nil {
 				t.Fatal(err)
 			}
 
 			runBad(t, a, c, []badCase{
-				{"limit zero", call{method: "GET", path: unitBase + "/employees?limit=0", auth: agent, spec: specInvalid}, 400, "request.invalid_query", nil},
-				{"limit too big", call{method: "GET", path: unitBase + "/employees?limit=501", auth: agent, spec: specInvalid}, 400, "request.invalid_query", nil},
-				{"offset not a number", call{method: "GET", path: unitBase + "/employees?offset=x", auth: agent, spec: specInvalid}, 400, "request.invalid_query", nil},
+				{"limit zero", call{method: "GET", path: unitBase + "/employees?limit=0", auth: agent, spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
+				{"limit too big", call{method: "GET", path: unitBase + "/employees?limit=501", auth: agent, spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
+				{"offset not a number", call{method: "GET", path: unitBase + "/employees?offset=x", auth: agent, spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
 			})
 			verifyClean(t, a)
 		})
 
-		newID := residentID("11010119900307001")
+		newID := apitest.ResidentID("11010119900307001")
 		var newAcct string
 		t.Run("open employee", func(t *testing.T) {
 			body := map[string]any{"id_number": newID, "name": "赵六", "phone": "13900000011", "base_fen": 500_000, "bank_card": "6222020200001234567"}
@@ -882,7 +456,7 @@ func TestUnitAPI(t *testing.T) {
 			wrote(t, a, before, map[string]int64{"employee_account": 1, "person": 1, "ledger_account": 1, "base_history": 1, "audit_log": 1})
 			var stored string
 			if err := a.DB.GetContext(ctx, &stored, `SELECT p.id_number FROM person p JOIN employee_account e ON e.person_id = p.id
-				WHERE e.account_no = ?`, opened["account_no"]); err != nil || stored != residentID("11010119850101002") {
+				WHERE e.account_no = ?`, opened["account_no"]); err != nil || stored != apitest.ResidentID("11010119850101002") {
 				t.Errorf("15-digit ID stored as %q (%v)", stored, err)
 			}
 			verifyClean(t, a)
@@ -892,7 +466,7 @@ func TestUnitAPI(t *testing.T) {
 			valid := func(id string, base int64) map[string]any {
 				return map[string]any{"id_number": id, "name": "孙九", "phone": "13900000013", "base_fen": base, "bank_card": "6222020200007654321"}
 			}
-			fresh := residentID("35010219931122003")
+			fresh := apitest.ResidentID("35010219931122003")
 			badChecksum := fresh[:17] + string("0123456789X"[(strings.IndexByte("0123456789X", fresh[17])+1)%11])
 			bounds := func(t *testing.T, p map[string]any) {
 				if p["min_fen"] != float64(190_000) || p["max_fen"] != float64(2_368_100) {
@@ -904,15 +478,15 @@ func TestUnitAPI(t *testing.T) {
 			}
 			runBad(t, a, c, []badCase{
 				{"ID checksum", call{method: "POST", path: unitBase + "/employees", body: valid(badChecksum, 500_000), auth: agent}, 400, "ident.id_checksum", nil},
-				{"ID birth date", call{method: "POST", path: unitBase + "/employees", body: valid(residentID("11010119901307001"), 500_000), auth: agent}, 400, "ident.id_birth_date", nil},
-				{"ID length", call{method: "POST", path: unitBase + "/employees", body: valid("1101011990030700", 500_000), auth: agent, spec: specInvalid}, 400, "ident.id_length", nil},
+				{"ID birth date", call{method: "POST", path: unitBase + "/employees", body: valid(apitest.ResidentID("11010119901307001"), 500_000), auth: agent}, 400, "ident.id_birth_date", nil},
+				{"ID length", call{method: "POST", path: unitBase + "/employees", body: valid("1101011990030700", 500_000), auth: agent, spec: apitest.SpecInvalid}, 400, "ident.id_length", nil},
 				{"duplicate", call{method: "POST", path: unitBase + "/employees", body: valid(newID, 500_000), auth: agent}, 409, "deposit.duplicate_account", nil},
 				{"duplicate through the 15-digit number", call{method: "POST", path: unitBase + "/employees", body: valid("350102880512301", 500_000), auth: agent}, 409, "deposit.duplicate_account", nil},
 				{"duplicate of a demo employee", call{method: "POST", path: unitBase + "/employees", body: valid(demo.AgentID, 500_000), auth: agent}, 409, "deposit.duplicate_account", nil},
 				{"base below the floor", call{method: "POST", path: unitBase + "/employees", body: valid(fresh, 100), auth: agent}, 400, "deposit.base_out_of_range", bounds},
 				{"base above the cap", call{method: "POST", path: unitBase + "/employees", body: valid(fresh, 2_368_101), auth: agent}, 400, "deposit.base_out_of_range", bounds},
-				{"base zero", call{method: "POST", path: unitBase + "/employees", body: valid(fresh, 0), auth: agent, spec: specInvalid}, 400, "deposit.base_out_of_range", nil},
-				{"base fractional", call{method: "POST", path: unitBase + "/employees", body: strings.Replace(string(encodeBody(t, valid(fresh, 500_000))), "500000", "5000.5", 1), auth: agent, spec: specInvalid}, 400, "request.invalid_field", nil},
+				{"base zero", call{method: "POST", path: unitBase + "/employees", body: valid(fresh, 0), auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.base_out_of_range", nil},
+				{"base fractional", call{method: "POST", path: unitBase + "/employees", body: strings.Replace(string(apitest.EncodeBody(t, valid(fresh, 500_000))), "500000", "5000.5", 1), auth: agent, spec: apitest.SpecInvalid}, 400, "request.invalid_field", nil},
 				{"start month too late", call{method: "POST", path: unitBase + "/employees", body: func() map[string]any {
 					b := valid(fresh, 500_000)
 					b["start_month"] = month.Add(2).String()
@@ -922,23 +496,23 @@ func TestUnitAPI(t *testing.T) {
 					b := valid(fresh, 500_000)
 					b["phone"] = "12345"
 					return b
-				}(), auth: agent, spec: specInvalid}, 400, "deposit.invalid_input", nil},
+				}(), auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input", nil},
 				{"no name", call{method: "POST", path: unitBase + "/employees", body: func() map[string]any {
 					b := valid(fresh, 500_000)
 					b["name"] = "  "
 					return b
-				}(), auth: agent, spec: specInvalid}, 400, "deposit.invalid_input", nil},
+				}(), auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input", nil},
 				{"unknown field", call{method: "POST", path: unitBase + "/employees", body: func() map[string]any {
 					b := valid(fresh, 500_000)
 					b["mobile"] = "13900000013"
 					return b
-				}(), auth: agent, spec: specInvalid}, 400, "request.unknown_field", nil},
+				}(), auth: agent, spec: apitest.SpecInvalid}, 400, "request.unknown_field", nil},
 				{"oversize body", call{method: "POST", path: unitBase + "/employees", body: func() map[string]any {
 					b := valid(fresh, 500_000)
 					b["name"] = strings.Repeat("孙", 1<<19)
 					return b
-				}(), auth: agent, spec: specInvalid}, 413, "request.too_large", nil},
-				{"text/plain", call{method: "POST", path: unitBase + "/employees", body: valid(fresh, 500_000), contentType: "text/plain", auth: agent, spec: specInvalid}, 415, "request.unsupported_media_type", nil},
+				}(), auth: agent, spec: apitest.SpecInvalid}, 413, "request.too_large", nil},
+				{"text/plain", call{method: "POST", path: unitBase + "/employees", body: valid(fresh, 500_000), contentType: "text/plain", auth: agent, spec: apitest.SpecInvalid}, 415, "request.unsupported_media_type", nil},
 			})
 		})
 
@@ -950,7 +524,7 @@ func TestUnitAPI(t *testing.T) {
 			before := snapshot(t, a)
 			r := c.do(t, call{method: "POST", path: seal, body: map[string]string{"reason": "离职"}, auth: agent})
 			e := decode[employeeJSON](t, r, http.StatusOK)
-			if e.AccountNo != acct || e.Status != "02" || !maskedID.MatchString(e.IDNumber) {
+			if e.AccountNo != acct || e.Status != "02" || !apitest.MaskedID.MatchString(e.IDNumber) {
 				t.Errorf("sealed %+v", e)
 			}
 			wrote(t, a, before, map[string]int64{"audit_log": 1})
@@ -970,8 +544,8 @@ func TestUnitAPI(t *testing.T) {
 			wrote(t, a, before, map[string]int64{"audit_log": 1})
 			runBad(t, a, c, []badCase{
 				{"unseal a normal account", call{method: "POST", path: unseal, auth: agent}, 409, "deposit.employee_status", nil},
-				{"seal without reason", call{method: "POST", path: seal, body: map[string]string{"reason": " "}, auth: agent, spec: specInvalid}, 400, "deposit.invalid_input", nil},
-				{"seal with empty body", call{method: "POST", path: seal, body: "", auth: agent, spec: specInvalid}, 400, "request.empty_body", nil},
+				{"seal without reason", call{method: "POST", path: seal, body: map[string]string{"reason": " "}, auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input", nil},
+				{"seal with empty body", call{method: "POST", path: seal, body: "", auth: agent, spec: apitest.SpecInvalid}, 400, "request.empty_body", nil},
 				{"seal unknown account", call{method: "POST", path: unitBase + "/employees/209999999999/seal", body: map[string]string{"reason": "离职"}, auth: agent}, 404, "deposit.employee_not_found", nil},
 			})
 			verifyClean(t, a)
@@ -1010,7 +584,7 @@ func TestUnitAPI(t *testing.T) {
 			}
 			before := snapshot(t, a)
 			e := decode[employeeJSON](t, c.do(t, call{method: "POST", path: emp + "/transfer-in", auth: agent}), http.StatusOK)
-			if e.AccountNo != otherEmp || e.Status != "01" || e.BalanceFen != 100_000 || e.IDNumber != "350102********001"+residentID("35010219900101001")[17:] {
+			if e.AccountNo != otherEmp || e.Status != "01" || e.BalanceFen != 100_000 || e.IDNumber != "350102********001"+apitest.ResidentID("35010219900101001")[17:] {
 				t.Errorf("transferred %+v", e)
 			}
 			wrote(t, a, before, map[string]int64{"audit_log": 1})
@@ -1037,9 +611,9 @@ func TestUnitAPI(t *testing.T) {
 			runBad(t, a, c, []badCase{
 				{"below the floor", call{method: "PUT", path: path, body: map[string]any{"base_fen": 100}, auth: agent}, 400, "deposit.base_out_of_range", bounds},
 				{"above the cap", call{method: "PUT", path: path, body: map[string]any{"base_fen": 99_999_999}, auth: agent}, 400, "deposit.base_out_of_range", bounds},
-				{"negative", call{method: "PUT", path: path, body: map[string]any{"base_fen": -1}, auth: agent, spec: specInvalid}, 400, "deposit.base_out_of_range", nil},
+				{"negative", call{method: "PUT", path: path, body: map[string]any{"base_fen": -1}, auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.base_out_of_range", nil},
 				{"month out of window", call{method: "PUT", path: path, body: map[string]any{"base_fen": 900_000, "effective_month": "2020-01"}, auth: agent}, 400, "deposit.month_out_of_window", nil},
-				{"month syntax", call{method: "PUT", path: path, body: map[string]any{"base_fen": 900_000, "effective_month": "2026-13"}, auth: agent, spec: specInvalid}, 400, "date.month_syntax", nil},
+				{"month syntax", call{method: "PUT", path: path, body: map[string]any{"base_fen": 900_000, "effective_month": "2026-13"}, auth: agent, spec: apitest.SpecInvalid}, 400, "date.month_syntax", nil},
 				{"unknown account", call{method: "PUT", path: unitBase + "/employees/209999999999/base", body: map[string]any{"base_fen": 900_000}, auth: agent}, 404, "deposit.employee_not_found", nil},
 			})
 			verifyClean(t, a)
@@ -1058,13 +632,13 @@ func TestUnitAPI(t *testing.T) {
 				{"unit ratio above the cap", call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "13%", "personal_ratio": "12%"}, auth: agent}, 400, "deposit.ratio_out_of_range", bounds},
 				{"personal ratio below the floor", call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "12%", "personal_ratio": "4.5%"}, auth: agent}, 400, "deposit.ratio_out_of_range", bounds},
 				{"month already paid", call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "10%", "personal_ratio": "10%", "effective_month": month.Add(-1).String()}, auth: agent}, 400, "deposit.month_out_of_window", nil},
-				{"unknown field", call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "10%", "personal_ratio": "10%", "ratio": "10%"}, auth: agent, spec: specInvalid}, 400, "request.unknown_field", nil},
+				{"unknown field", call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "10%", "personal_ratio": "10%", "ratio": "10%"}, auth: agent, spec: apitest.SpecInvalid}, 400, "request.unknown_field", nil},
 			})
 			t.Run("no percent sign", func(t *testing.T) {
 				before := snapshot(t, a)
-				r := c.do(t, call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "12", "personal_ratio": "12%"}, auth: agent, spec: specInvalid})
+				r := c.do(t, call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "12", "personal_ratio": "12%"}, auth: agent, spec: apitest.SpecInvalid})
 				var p map[string]any
-				_ = json.Unmarshal(r.body, &p)
+				_ = json.Unmarshal(r.Body, &p)
 				code, _ := p["code"].(string)
 				if !strings.HasPrefix(code, "policy.") {
 					t.Fatalf("code %q, want a policy.percent code", code)
@@ -1097,8 +671,8 @@ func TestUnitAPI(t *testing.T) {
 						}
 					}},
 				{"month paid", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": month.Add(-1).String()}, auth: agent}, 409, "deposit.month_paid", nil},
-				{"month syntax", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": "2026-7"}, auth: agent, spec: specInvalid}, 400, "date.month_syntax", nil},
-				{"no month", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{}, auth: agent, spec: specInvalid}, 400, "date.month_syntax", nil},
+				{"month syntax", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": "2026-7"}, auth: agent, spec: apitest.SpecInvalid}, 400, "date.month_syntax", nil},
+				{"no month", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{}, auth: agent, spec: apitest.SpecInvalid}, 400, "date.month_syntax", nil},
 			})
 
 			// The expected roster: every contributing employee not yet paid
@@ -1149,9 +723,9 @@ func TestUnitAPI(t *testing.T) {
 			}
 			runBad(t, a, c, []badCase{
 				{"unknown bill", call{method: "GET", path: unitBase + "/remittances/999999", auth: agent}, 404, "deposit.bill_not_found", nil},
-				{"bill id not a number", call{method: "GET", path: unitBase + "/remittances/abc", auth: agent, spec: specInvalid}, 404, "deposit.bill_not_found", nil},
-				{"list limit", call{method: "GET", path: unitBase + "/remittances?limit=0", auth: agent, spec: specInvalid}, 400, "request.invalid_query", nil},
-				{"list limit above what is served", call{method: "GET", path: unitBase + "/remittances?limit=121", auth: agent, spec: specInvalid}, 400, "request.invalid_query", nil},
+				{"bill id not a number", call{method: "GET", path: unitBase + "/remittances/abc", auth: agent, spec: apitest.SpecInvalid}, 404, "deposit.bill_not_found", nil},
+				{"list limit", call{method: "GET", path: unitBase + "/remittances?limit=0", auth: agent, spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
+				{"list limit above what is served", call{method: "GET", path: unitBase + "/remittances?limit=121", auth: agent, spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
 			})
 			verifyClean(t, a)
 		})
@@ -1167,9 +741,9 @@ func TestUnitAPI(t *testing.T) {
 			runBad(t, a, c, []badCase{
 				{"serial the bank does not know", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK-NONE-1"}, auth: agent}, 404, "exchange.unknown_receipt", nil},
 				{"claim differs from the bank", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK-SHORT-1"}, auth: agent}, 409, "deposit.amount_not_as_bank", nil},
-				{"zero amount", call{method: "POST", path: pay, body: map[string]any{"amount_fen": 0, "bank_serial": "BK-SHORT-1"}, auth: agent, spec: specInvalid}, 400, "deposit.payment_amount", nil},
-				{"bad serial", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK 1"}, auth: agent, spec: specInvalid}, 400, "deposit.bank_serial", nil},
-				{"no serial", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total}, auth: agent, spec: specInvalid}, 400, "deposit.bank_serial", nil},
+				{"zero amount", call{method: "POST", path: pay, body: map[string]any{"amount_fen": 0, "bank_serial": "BK-SHORT-1"}, auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.payment_amount", nil},
+				{"bad serial", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK 1"}, auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.bank_serial", nil},
+				{"no serial", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total}, auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.bank_serial", nil},
 				{"unknown bill", call{method: "POST", path: unitBase + "/remittances/999999/payment", body: map[string]any{"amount_fen": short, "bank_serial": "BK-SHORT-1"}, auth: agent}, 404, "deposit.bill_not_found", nil},
 			})
 
@@ -1253,7 +827,7 @@ func TestUnitAPI(t *testing.T) {
 				t.Errorf("limited statement %+v", one.Lines)
 			}
 			runBad(t, a, c, []badCase{
-				{"statement bad date", call{method: "GET", path: unitBase + "/employees/" + line.AccountNo + "/statement?from=2026-02-30", auth: agent, spec: specInvalid}, 400, "request.invalid_query", nil},
+				{"statement bad date", call{method: "GET", path: unitBase + "/employees/" + line.AccountNo + "/statement?from=2026-02-30", auth: agent, spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
 				{"statement unknown account", call{method: "GET", path: unitBase + "/employees/209999999999/statement", auth: agent}, 404, "deposit.employee_not_found", nil},
 			})
 			verifyClean(t, a)
@@ -1284,8 +858,8 @@ func TestUnitAPI(t *testing.T) {
 			runBad(t, a, c, []badCase{
 				{"month paid by the bill", call{method: "POST", path: unitBase + "/supplements", auth: agent,
 					body: map[string]any{"items": []any{map[string]any{"account_no": "201000000003", "months": []string{month.String()}}}}}, 409, "deposit.supplement_covered", nil},
-				{"no items", call{method: "POST", path: unitBase + "/supplements", body: map[string]any{"items": []any{}}, auth: agent, spec: specInvalid}, 400, "deposit.invalid_input", nil},
-				{"month syntax", call{method: "POST", path: unitBase + "/supplements", auth: agent, spec: specInvalid,
+				{"no items", call{method: "POST", path: unitBase + "/supplements", body: map[string]any{"items": []any{}}, auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input", nil},
+				{"month syntax", call{method: "POST", path: unitBase + "/supplements", auth: agent, spec: apitest.SpecInvalid,
 					body: map[string]any{"items": []any{map[string]any{"account_no": "201000000003", "months": []string{"2025-00"}}}}}, 400, "date.month_syntax", nil},
 			})
 			verifyClean(t, a)
@@ -1296,13 +870,13 @@ func TestUnitAPI(t *testing.T) {
 			// session that authenticated the call is the one revoked.
 			token := agent[len("Bearer "):]
 			r := c.do(t, call{method: "DELETE", path: unitBase + "/sessions/current", auth: "Bearer  " + token})
-			if r.status != http.StatusNoContent || len(r.body) != 0 {
+			if r.Status != http.StatusNoContent || len(r.Body) != 0 {
 				t.Fatalf("logout %s", r)
 			}
 			checkProblem(t, c.do(t, call{method: "GET", path: unitBase + "/account", auth: agent}), http.StatusUnauthorized, "identity.no_session")
 			// The other session lives on until it logs out.
 			decode[accountJSON](t, c.do(t, call{method: "GET", path: unitBase + "/account", auth: agent2}), http.StatusOK)
-			if r := c.do(t, call{method: "DELETE", path: unitBase + "/sessions/current", auth: agent2}); r.status != http.StatusNoContent {
+			if r := c.do(t, call{method: "DELETE", path: unitBase + "/sessions/current", auth: agent2}); r.Status != http.StatusNoContent {
 				t.Fatalf("logout %s", r)
 			}
 			checkProblem(t, c.do(t, call{method: "DELETE", path: unitBase + "/sessions/current", auth: agent2}), http.StatusUnauthorized, "identity.no_session")

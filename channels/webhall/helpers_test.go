@@ -3,29 +3,24 @@ package webhall_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp/totp"
-
 	"gjj/channels/webhall"
 	"gjj/internal/access"
+	"gjj/internal/apitest"
 	"gjj/internal/app"
 	"gjj/internal/core/deposit"
 	"gjj/internal/demo"
 	"gjj/internal/platform/config"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/db"
-	"gjj/internal/platform/dbtest"
 )
 
 // The second unit (taken over with deposit.ImportUnitTx) and its employee.
@@ -40,42 +35,48 @@ const (
 // so); until it does, the test stores get it before the enforcer loads.
 var hallPolicy = []any{"p", access.RoleUnitAgent, "unit:*", "/unit/*", "GET|POST"}
 
-// eachStore runs f on a demo-seeded platform on SQLite and on MariaDB.
+// eachStore runs f on a demo-seeded platform with hallPolicy on SQLite and on
+// MariaDB.
 func eachStore(t *testing.T, f func(t *testing.T, a *app.App)) {
-	t.Run("sqlite", func(t *testing.T) { f(t, openApp(t, sqliteSpec(t), true)) })
-	t.Run("mysql", func(t *testing.T) { f(t, openApp(t, "mysql:"+dbtest.MySQLDatabase(t), true)) })
+	t.Helper()
+	apitest.EachStore(t, f, hallOptions(true)...)
 }
 
-func sqliteSpec(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "gjj.db") }
+// sqliteSpec is the database setting of a new SQLite file under t.TempDir().
+var sqliteSpec = apitest.SQLite
 
 // openApp opens and demo-seeds a platform on database; withHallPolicy stores
 // hallPolicy first.
 func openApp(t testing.TB, database string, withHallPolicy bool) *app.App {
 	t.Helper()
-	ctx := context.Background()
+	return apitest.OpenApp(t, database, hallOptions(withHallPolicy)...)
+}
+
+// hallOptions open the hall's platforms logging errors only and, with
+// withHallPolicy, with hallPolicy stored.
+func hallOptions(withHallPolicy bool) []apitest.Option {
+	opts := []apitest.Option{apitest.WithConfig(func(c *config.Config) { c.LogLevel = "error" })}
 	if withHallPolicy {
-		d, err := db.Open(ctx, database)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.ExecContext(ctx, `INSERT INTO casbin_rule (p_type, v0, v1, v2, v3) VALUES (?, ?, ?, ?, ?)`, hallPolicy...); err != nil {
-			t.Fatal(err)
-		}
-		d.Close()
+		opts = append(opts, apitest.BeforeOpen(storeHallPolicy))
 	}
-	a, err := app.Open(ctx, config.Config{Database: database, Addr: ":0", LogLevel: "error", BodyLimit: "1M"},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return opts
+}
+
+// storeHallPolicy migrates the database and stores hallPolicy.
+func storeHallPolicy(t testing.TB, database string) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.Open(ctx, database)
 	if err != nil {
-		t.Fatalf("app.Open: %v", err)
+		t.Fatal(err)
 	}
-	t.Cleanup(func() { a.Close() })
-	if _, err := a.SeedDemo(ctx); err != nil {
-		t.Fatalf("SeedDemo: %v", err)
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
 	}
-	return a
+	if _, err := d.ExecContext(ctx, `INSERT INTO casbin_rule (p_type, v0, v1, v2, v3) VALUES (?, ?, ?, ?, ?)`, hallPolicy...); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // hallServer serves the platform with the hall registered after a.Server()
@@ -102,10 +103,10 @@ func importOtherUnit(t testing.TB, a *app.App) {
 	}
 	paid := today.MonthOf().Add(-1)
 	first := date.MustParseMonth("2020-01")
-	in := deposit.ImportUnit{UnitNo: otherUnitNo, USCC: uscc("91350100M00020001"), Name: "另一家贸易有限公司", Address: "福州市台江区示例路 2 号",
+	in := deposit.ImportUnit{UnitNo: otherUnitNo, USCC: apitest.USCC("91350100M00020001"), Name: "另一家贸易有限公司", Address: "福州市台江区示例路 2 号",
 		LegalRep: "周强", Payday: 15, UnitBps: 1200, PersonBps: 1200, FirstMonth: first, PaidThrough: paid,
 		Employees: []deposit.ImportEmployee{{
-			ImportPerson: deposit.ImportPerson{IDNumber: residentID("35010219900101001"), Name: otherName, Mobile: "13900000021"},
+			ImportPerson: deposit.ImportPerson{IDNumber: apitest.ResidentID("35010219900101001"), Name: otherName, Mobile: "13900000021"},
 			AccountNo:    otherEmp, BankCard: "6222020200009999", Base: 800_000, StartMonth: first, PaidThrough: paid, Opening: 100_000}},
 	}
 	if err := a.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -117,55 +118,16 @@ func importOtherUnit(t testing.TB, a *app.App) {
 }
 
 // residentID completes 17 digits with the GB 11643 check character.
-func residentID(body string) string {
-	weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i := range 17 {
-		sum += int(body[i]-'0') * weights[i]
-	}
-	return body + string("10X98765432"[sum%11])
-}
+var residentID = apitest.ResidentID
 
-// uscc completes 17 characters with the GB 32100 check character.
-func uscc(body string) string {
-	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-	weights := [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
-	sum := 0
-	for i := range 17 {
-		sum += strings.IndexByte(alphabet, body[i]) * weights[i]
-	}
-	return body + string(alphabet[(31-sum%31)%31])
-}
-
-// otpSteps hands out demo TOTP codes of steps not used yet on a platform
-// (the replay guard refuses a step twice): the current step or the next, both
-// accepted now; it waits for a new step when both are used.
-type otpSteps struct {
-	mu   sync.Mutex
-	used map[int64]bool
-}
+// otpSteps hands out the demo agent's TOTP codes of steps not used yet on a
+// platform (the replay guard refuses a step twice; see apitest.OTP). The zero
+// value is ready to use.
+type otpSteps struct{ otp apitest.OTP }
 
 func (o *otpSteps) code(t testing.TB) string {
 	t.Helper()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.used == nil {
-		o.used = map[int64]bool{}
-	}
-	for {
-		cur := time.Now().Unix() / 30
-		for _, step := range []int64{cur, cur + 1} {
-			if !o.used[step] {
-				o.used[step] = true
-				code, err := totp.GenerateCode(demo.TOTPSecret, time.Unix(step*30+15, 0))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return code
-			}
-		}
-		time.Sleep(time.Until(time.Unix((cur+1)*30, 0)) + 50*time.Millisecond)
-	}
+	return o.otp.Code(t, "agent")
 }
 
 // user is a browser without JavaScript: a cookie jar, no automatic redirects,
