@@ -22,62 +22,6 @@ import (
 const staffBase = "/api/admin/v1"
 
 // ---------------------------------------------------------------------------
-// The API test support (internal/apitest) under the names this package's
-// tests use, audit_test.go among them: they write a request as
-// call{method: …, path: …} and read the answer's status as r.status.
-
-var (
-	eachStore   = apitest.EachStore
-	snapshot    = apitest.Snapshot
-	delta       = apitest.Delta
-	unchanged   = apitest.Unchanged
-	wrote       = apitest.Wrote
-	verifyClean = apitest.VerifyClean
-	lastAudit   = apitest.LastAudit
-	newOTP      = apitest.NewOTP
-)
-
-// call is one request to the server, sent as the apitest.Call of the same
-// fields.
-type call struct {
-	method, path string
-	body         any    // nil: no body; string or []byte: sent as is; anything else: JSON-encoded
-	contentType  string // default application/json when there is a body
-	auth         string // the Authorization header; "" for none
-	spec         apitest.SpecCheck
-}
-
-// result is the server's answer; status is Result.Status.
-type result struct {
-	apitest.Result
-	status int
-}
-
-// client sends calls to one platform's API, validated against openapi.yaml.
-type client struct{ *apitest.Client }
-
-func server(t *testing.T, a *app.App) client {
-	t.Helper()
-	return client{apitest.Server(t, a, apitest.SessionSchemes)}
-}
-
-func (c client) do(t *testing.T, cl call) result {
-	t.Helper()
-	r := c.Do(t, apitest.Call{Method: cl.method, Path: cl.path, Body: cl.body, ContentType: cl.contentType, Auth: cl.auth, Spec: cl.spec})
-	return result{Result: r, status: r.Status}
-}
-
-func decode[T any](t *testing.T, r result, status int) T {
-	t.Helper()
-	return apitest.Decode[T](t, r.Result, status)
-}
-
-func checkProblem(t *testing.T, r result, status int, code string) map[string]any {
-	t.Helper()
-	return apitest.CheckProblem(t, r.Result, status, code)
-}
-
-// ---------------------------------------------------------------------------
 // JSON shapes of the answers (the fields the tests look at).
 
 type staffSessionJSON struct {
@@ -160,10 +104,10 @@ func staffLoginBody(username, password, code string) map[string]string {
 
 // staffLogin logs a demo staff member in and returns the Authorization header
 // value and the roles.
-func staffLogin(t *testing.T, c client, otp *apitest.OTP, username string) (string, []string) {
+func staffLogin(t *testing.T, c *apitest.Client, otp *apitest.OTP, username string) (string, []string) {
 	t.Helper()
-	r := c.do(t, call{method: "POST", path: staffBase + "/sessions", body: staffLoginBody(username, demo.Password, otp.Code(t, username))})
-	s := decode[staffSessionJSON](t, r, http.StatusCreated)
+	r := c.Do(t, apitest.Call{Method: "POST", Path: staffBase + "/sessions", Body: staffLoginBody(username, demo.Password, otp.Code(t, username))})
+	s := apitest.Decode[staffSessionJSON](t, r, http.StatusCreated)
 	if s.Token == "" {
 		t.Fatalf("no token: %s", r)
 	}
@@ -173,19 +117,19 @@ func staffLogin(t *testing.T, c client, otp *apitest.OTP, username string) (stri
 // badCase is a request the server must refuse without writing anything.
 type badCase struct {
 	name   string
-	call   call
+	call   apitest.Call
 	status int
 	code   string
 }
 
-func runBad(t *testing.T, a *app.App, c client, cases []badCase) {
+func runBad(t *testing.T, a *app.App, c *apitest.Client, cases []badCase) {
 	t.Helper()
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
-			before := snapshot(t, a)
-			checkProblem(t, c.do(t, tt.call), tt.status, tt.code)
-			unchanged(t, a, before)
-			verifyClean(t, a)
+			before := apitest.Snapshot(t, a)
+			apitest.CheckProblem(t, c.Do(t, tt.call), tt.status, tt.code)
+			apitest.Unchanged(t, a, before)
+			apitest.VerifyClean(t, a)
 		})
 	}
 }
@@ -200,10 +144,10 @@ func prereg(usccBody, name, agentIDBody, agentName, agentMobile string) deposit.
 // Tests.
 
 func TestStaffAPI(t *testing.T) {
-	eachStore(t, func(t *testing.T, a *app.App) {
+	apitest.EachStore(t, func(t *testing.T, a *app.App) {
 		ctx := context.Background()
-		c := server(t, a)
-		otp := newOTP()
+		c := apitest.Server(t, a, apitest.SessionSchemes)
+		otp := apitest.NewOTP()
 		today, err := a.Dates.Today(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -213,9 +157,9 @@ func TestStaffAPI(t *testing.T) {
 
 		t.Run("login", func(t *testing.T) {
 			code := otp.Code(t, "reviewer")
-			before := snapshot(t, a)
-			r := c.do(t, call{method: "POST", path: staffBase + "/sessions", body: staffLoginBody("reviewer", demo.Password, code)})
-			s := decode[staffSessionJSON](t, r, http.StatusCreated)
+			before := apitest.Snapshot(t, a)
+			r := c.Do(t, apitest.Call{Method: "POST", Path: staffBase + "/sessions", Body: staffLoginBody("reviewer", demo.Password, code)})
+			s := apitest.Decode[staffSessionJSON](t, r, http.StatusCreated)
 			if s.Token == "" || !slices.Equal(s.Roles, []string{"reviewer"}) {
 				t.Errorf("session %+v", s)
 			}
@@ -223,8 +167,8 @@ func TestStaffAPI(t *testing.T) {
 				exp.After(time.Now().Add(31*time.Minute)) {
 				t.Errorf("expires_at %q (%v), want in about 30 minutes", s.ExpiresAt, err)
 			}
-			wrote(t, a, before, map[string]int64{"audit_log": 1})
-			if e := lastAudit(t, a); e.Action != "identity.login" || e.Object != "staff:reviewer" || e.Result != audit.ResultOK {
+			apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1})
+			if e := apitest.LastAudit(t, a); e.Action != "identity.login" || e.Object != "staff:reviewer" || e.Result != audit.ResultOK {
 				t.Errorf("login audit %+v", e.Record)
 			}
 			reviewer = apitest.Bearer(s.Token)
@@ -236,11 +180,11 @@ func TestStaffAPI(t *testing.T) {
 				staffLoginBody("reviewer", "Wrong#2026", code),
 				staffLoginBody("nobody", demo.Password, code),
 			} {
-				before = snapshot(t, a)
-				r = c.do(t, call{method: "POST", path: staffBase + "/sessions", body: body})
-				checkProblem(t, r, http.StatusUnauthorized, "identity.bad_credentials")
-				wrote(t, a, before, map[string]int64{"audit_log": 1})
-				if e := lastAudit(t, a); e.Action != "identity.login" || e.Result == audit.ResultOK {
+				before = apitest.Snapshot(t, a)
+				r = c.Do(t, apitest.Call{Method: "POST", Path: staffBase + "/sessions", Body: body})
+				apitest.CheckProblem(t, r, http.StatusUnauthorized, "identity.bad_credentials")
+				apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1})
+				if e := apitest.LastAudit(t, a); e.Action != "identity.login" || e.Result == audit.ResultOK {
 					t.Errorf("refused login audit %+v", e.Record)
 				}
 			}
@@ -251,10 +195,10 @@ func TestStaffAPI(t *testing.T) {
 				t.Errorf("admin roles %v", roles)
 			}
 			runBad(t, a, c, []badCase{
-				{"unknown field", call{method: "POST", path: staffBase + "/sessions", body: `{"username":"reviewer","password":"x","totp":"123456","otp":"1"}`, spec: apitest.SpecInvalid}, 400, "request.unknown_field"},
-				{"not json", call{method: "POST", path: staffBase + "/sessions", body: `username=reviewer`, contentType: "text/plain", spec: apitest.SpecInvalid}, 415, "request.unsupported_media_type"},
+				{"unknown field", apitest.Call{Method: "POST", Path: staffBase + "/sessions", Body: `{"username":"reviewer","password":"x","totp":"123456","otp":"1"}`, Spec: apitest.SpecInvalid}, 400, "request.unknown_field"},
+				{"not json", apitest.Call{Method: "POST", Path: staffBase + "/sessions", Body: `username=reviewer`, ContentType: "text/plain", Spec: apitest.SpecInvalid}, 415, "request.unsupported_media_type"},
 			})
-			verifyClean(t, a)
+			apitest.VerifyClean(t, a)
 		})
 		if reviewer == "" || admin == "" {
 			t.Fatal("no session")
@@ -262,29 +206,29 @@ func TestStaffAPI(t *testing.T) {
 
 		t.Run("no session", func(t *testing.T) {
 			// A unit agent's session is not a staff session.
-			r := c.do(t, call{method: "POST", path: "/api/unit/v1/sessions", body: map[string]string{"unit_code": demo.UnitNo,
+			r := c.Do(t, apitest.Call{Method: "POST", Path: "/api/unit/v1/sessions", Body: map[string]string{"unit_code": demo.UnitNo,
 				"agent_id_number": demo.AgentID, "password": demo.Password, "totp": otp.Code(t, "agent")}})
-			unitToken := decode[map[string]any](t, r, http.StatusCreated)["token"].(string)
+			unitToken := apitest.Decode[map[string]any](t, r, http.StatusCreated)["token"].(string)
 			stmt := staffBase + "/accounts/201000000001/statement"
 			runBad(t, a, c, []badCase{
-				{"no token", call{method: "GET", path: stmt, spec: apitest.SpecInvalid}, 401, "identity.no_session"},
-				{"unknown token", call{method: "GET", path: stmt, auth: apitest.Bearer("no-such-token")}, 401, "identity.no_session"},
-				{"unit token", call{method: "GET", path: stmt, auth: apitest.Bearer(unitToken)}, 401, "identity.no_session"},
-				{"unit token on a write", call{method: "POST", path: staffBase + "/accounts/201000000001/freeze", body: map[string]string{"reason": "测试"}, auth: apitest.Bearer(unitToken)}, 401, "identity.no_session"},
-				{"no token on interest run", call{method: "POST", path: staffBase + "/interest-runs", body: map[string]int{"year": 2020}, spec: apitest.SpecInvalid}, 401, "identity.no_session"},
+				{"no token", apitest.Call{Method: "GET", Path: stmt, Spec: apitest.SpecInvalid}, 401, "identity.no_session"},
+				{"unknown token", apitest.Call{Method: "GET", Path: stmt, Auth: apitest.Bearer("no-such-token")}, 401, "identity.no_session"},
+				{"unit token", apitest.Call{Method: "GET", Path: stmt, Auth: apitest.Bearer(unitToken)}, 401, "identity.no_session"},
+				{"unit token on a write", apitest.Call{Method: "POST", Path: staffBase + "/accounts/201000000001/freeze", Body: map[string]string{"reason": "测试"}, Auth: apitest.Bearer(unitToken)}, 401, "identity.no_session"},
+				{"no token on interest run", apitest.Call{Method: "POST", Path: staffBase + "/interest-runs", Body: map[string]int{"year": 2020}, Spec: apitest.SpecInvalid}, 401, "identity.no_session"},
 			})
 		})
 
 		t.Run("statement", func(t *testing.T) {
-			st := decode[statementJSON](t, c.do(t, call{method: "GET", path: staffBase + "/accounts/201000000001/statement", auth: reviewer}), http.StatusOK)
+			st := apitest.Decode[statementJSON](t, c.Do(t, apitest.Call{Method: "GET", Path: staffBase + "/accounts/201000000001/statement", Auth: reviewer}), http.StatusOK)
 			opening := int64(demo.Employees[0].Opening)
 			if st.AccountNo != "201000000001" || st.Name != "王建国" || st.Status != "01" || st.BalanceFen != opening || len(st.Lines) != 1 ||
 				st.Lines[0].Serial != "MIG-201000000001" || st.Lines[0].BizType != "99" || st.Lines[0].IncomeFen != opening {
 				t.Errorf("statement %+v", st)
 			}
 			runBad(t, a, c, []badCase{
-				{"unknown account", call{method: "GET", path: staffBase + "/accounts/209999999999/statement", auth: reviewer}, 404, "deposit.employee_not_found"},
-				{"sysadmin has no business rights", call{method: "GET", path: staffBase + "/accounts/201000000001/statement", auth: admin}, 403, "access.forbidden"},
+				{"unknown account", apitest.Call{Method: "GET", Path: staffBase + "/accounts/209999999999/statement", Auth: reviewer}, 404, "deposit.employee_not_found"},
+				{"sysadmin has no business rights", apitest.Call{Method: "GET", Path: staffBase + "/accounts/201000000001/statement", Auth: admin}, 403, "access.forbidden"},
 			})
 		})
 
@@ -296,12 +240,12 @@ func TestStaffAPI(t *testing.T) {
 			if !slices.Contains(roles, "auditor") {
 				t.Fatalf("checker roles %v", roles)
 			}
-			decode[statementJSON](t, c.do(t, call{method: "GET", path: staffBase + "/accounts/201000000002/statement", auth: auditor}), http.StatusOK)
+			apitest.Decode[statementJSON](t, c.Do(t, apitest.Call{Method: "GET", Path: staffBase + "/accounts/201000000002/statement", Auth: auditor}), http.StatusOK)
 			runBad(t, a, c, []badCase{
-				{"freeze", call{method: "POST", path: staffBase + "/accounts/201000000002/freeze", body: map[string]string{"reason": "法院冻结"}, auth: auditor}, 403, "access.forbidden"},
-				{"list pre-registrations", call{method: "GET", path: staffBase + "/preregistrations", auth: auditor}, 403, "access.forbidden"},
-				{"approve", call{method: "POST", path: staffBase + "/preregistrations/1/approve", auth: auditor}, 403, "access.forbidden"},
-				{"start interest", call{method: "POST", path: staffBase + "/interest-runs", body: map[string]int{"year": 2020}, auth: auditor}, 403, "access.forbidden"},
+				{"freeze", apitest.Call{Method: "POST", Path: staffBase + "/accounts/201000000002/freeze", Body: map[string]string{"reason": "法院冻结"}, Auth: auditor}, 403, "access.forbidden"},
+				{"list pre-registrations", apitest.Call{Method: "GET", Path: staffBase + "/preregistrations", Auth: auditor}, 403, "access.forbidden"},
+				{"approve", apitest.Call{Method: "POST", Path: staffBase + "/preregistrations/1/approve", Auth: auditor}, 403, "access.forbidden"},
+				{"start interest", apitest.Call{Method: "POST", Path: staffBase + "/interest-runs", Body: map[string]int{"year": 2020}, Auth: auditor}, 403, "access.forbidden"},
 			})
 		})
 
@@ -310,31 +254,31 @@ func TestStaffAPI(t *testing.T) {
 			freeze := staffBase + "/accounts/" + acct + "/freeze"
 			unfreeze := staffBase + "/accounts/" + acct + "/unfreeze"
 			runBad(t, a, c, []badCase{
-				{"sysadmin", call{method: "POST", path: freeze, body: map[string]string{"reason": "法院冻结"}, auth: admin}, 403, "access.forbidden"},
-				{"unfreeze a normal account", call{method: "POST", path: unfreeze, body: map[string]string{"reason": "解除"}, auth: reviewer}, 409, "deposit.employee_status"},
-				{"no reason", call{method: "POST", path: freeze, body: map[string]string{"reason": ""}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
-				{"reason too long", call{method: "POST", path: freeze, body: map[string]string{"reason": strings.Repeat("冻", 101)}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
-				{"unknown account", call{method: "POST", path: staffBase + "/accounts/209999999999/freeze", body: map[string]string{"reason": "法院冻结"}, auth: reviewer}, 404, "deposit.employee_not_found"},
+				{"sysadmin", apitest.Call{Method: "POST", Path: freeze, Body: map[string]string{"reason": "法院冻结"}, Auth: admin}, 403, "access.forbidden"},
+				{"unfreeze a normal account", apitest.Call{Method: "POST", Path: unfreeze, Body: map[string]string{"reason": "解除"}, Auth: reviewer}, 409, "deposit.employee_status"},
+				{"no reason", apitest.Call{Method: "POST", Path: freeze, Body: map[string]string{"reason": ""}, Auth: reviewer, Spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
+				{"reason too long", apitest.Call{Method: "POST", Path: freeze, Body: map[string]string{"reason": strings.Repeat("冻", 101)}, Auth: reviewer, Spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
+				{"unknown account", apitest.Call{Method: "POST", Path: staffBase + "/accounts/209999999999/freeze", Body: map[string]string{"reason": "法院冻结"}, Auth: reviewer}, 404, "deposit.employee_not_found"},
 			})
-			before := snapshot(t, a)
-			got := decode[map[string]string](t, c.do(t, call{method: "POST", path: freeze, body: map[string]string{"reason": "法院冻结"}, auth: reviewer}), http.StatusOK)
+			before := apitest.Snapshot(t, a)
+			got := apitest.Decode[map[string]string](t, c.Do(t, apitest.Call{Method: "POST", Path: freeze, Body: map[string]string{"reason": "法院冻结"}, Auth: reviewer}), http.StatusOK)
 			if got["account_no"] != acct || got["status"] != "06" {
 				t.Errorf("frozen %v", got)
 			}
-			wrote(t, a, before, map[string]int64{"audit_log": 1})
-			if e := lastAudit(t, a); e.Action != "deposit.employee_freeze" || e.Actor != "staff:reviewer" || e.Channel != "counter" {
+			apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1})
+			if e := apitest.LastAudit(t, a); e.Action != "deposit.employee_freeze" || e.Actor != "staff:reviewer" || e.Channel != "counter" {
 				t.Errorf("freeze audit %+v", e.Record)
 			}
 			runBad(t, a, c, []badCase{
-				{"freeze twice", call{method: "POST", path: freeze, body: map[string]string{"reason": "法院冻结"}, auth: reviewer}, 409, "deposit.employee_status"},
+				{"freeze twice", apitest.Call{Method: "POST", Path: freeze, Body: map[string]string{"reason": "法院冻结"}, Auth: reviewer}, 409, "deposit.employee_status"},
 			})
-			before = snapshot(t, a)
-			got = decode[map[string]string](t, c.do(t, call{method: "POST", path: unfreeze, body: map[string]string{"reason": "解除冻结"}, auth: reviewer}), http.StatusOK)
+			before = apitest.Snapshot(t, a)
+			got = apitest.Decode[map[string]string](t, c.Do(t, apitest.Call{Method: "POST", Path: unfreeze, Body: map[string]string{"reason": "解除冻结"}, Auth: reviewer}), http.StatusOK)
 			if got["status"] != "01" {
 				t.Errorf("unfrozen %v", got)
 			}
-			wrote(t, a, before, map[string]int64{"audit_log": 1})
-			verifyClean(t, a)
+			apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1})
+			apitest.VerifyClean(t, a)
 		})
 
 		t.Run("pre-registration", func(t *testing.T) {
@@ -343,8 +287,8 @@ func TestStaffAPI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := c.do(t, call{method: "GET", path: staffBase + "/preregistrations", auth: reviewer})
-			list := decode[struct{ Items []preregJSON }](t, r, http.StatusOK)
+			r := c.Do(t, apitest.Call{Method: "GET", Path: staffBase + "/preregistrations", Auth: reviewer})
+			list := apitest.Decode[struct{ Items []preregJSON }](t, r, http.StatusOK)
 			if len(list.Items) != 1 || list.Items[0].ID != p.ID || list.Items[0].Status != "pending" || list.Items[0].AgentName != "吴敏" ||
 				!apitest.MaskedID.MatchString(list.Items[0].AgentID) || list.Items[0].AgentMobile != "139****0031" {
 				t.Errorf("pending %+v", list.Items)
@@ -355,17 +299,17 @@ func TestStaffAPI(t *testing.T) {
 
 			approve := fmt.Sprintf("%s/preregistrations/%d/approve", staffBase, p.ID)
 			runBad(t, a, c, []badCase{
-				{"sysadmin approves", call{method: "POST", path: approve, auth: admin}, 403, "access.forbidden"},
-				{"sysadmin lists", call{method: "GET", path: staffBase + "/preregistrations", auth: admin}, 403, "access.forbidden"},
-				{"unknown field", call{method: "POST", path: approve, body: map[string]string{"note": "同意"}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "request.unknown_field"},
-				{"comment too long", call{method: "POST", path: approve, body: map[string]string{"comment": strings.Repeat("同", 201)}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
-				{"unknown id", call{method: "POST", path: staffBase + "/preregistrations/999999/approve", auth: reviewer}, 404, "deposit.prereg_not_found"},
-				{"id not a number", call{method: "POST", path: staffBase + "/preregistrations/abc/approve", auth: reviewer, spec: apitest.SpecInvalid}, 404, "request.not_found"},
+				{"sysadmin approves", apitest.Call{Method: "POST", Path: approve, Auth: admin}, 403, "access.forbidden"},
+				{"sysadmin lists", apitest.Call{Method: "GET", Path: staffBase + "/preregistrations", Auth: admin}, 403, "access.forbidden"},
+				{"unknown field", apitest.Call{Method: "POST", Path: approve, Body: map[string]string{"note": "同意"}, Auth: reviewer, Spec: apitest.SpecInvalid}, 400, "request.unknown_field"},
+				{"comment too long", apitest.Call{Method: "POST", Path: approve, Body: map[string]string{"comment": strings.Repeat("同", 201)}, Auth: reviewer, Spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
+				{"unknown id", apitest.Call{Method: "POST", Path: staffBase + "/preregistrations/999999/approve", Auth: reviewer}, 404, "deposit.prereg_not_found"},
+				{"id not a number", apitest.Call{Method: "POST", Path: staffBase + "/preregistrations/abc/approve", Auth: reviewer, Spec: apitest.SpecInvalid}, 404, "request.not_found"},
 			})
 
-			before := snapshot(t, a)
-			r = c.do(t, call{method: "POST", path: approve, body: map[string]string{"comment": "材料齐全，同意开户"}, auth: reviewer})
-			ok := decode[struct {
+			before := apitest.Snapshot(t, a)
+			r = c.Do(t, apitest.Call{Method: "POST", Path: approve, Body: map[string]string{"comment": "材料齐全，同意开户"}, Auth: reviewer})
+			ok := apitest.Decode[struct {
 				Status string   `json:"status"`
 				Unit   unitJSON `json:"unit"`
 			}](t, r, http.StatusOK)
@@ -374,15 +318,15 @@ func TestStaffAPI(t *testing.T) {
 			if ok.Status != "approved" || ok.Unit != wantUnit {
 				t.Errorf("approved %+v, want unit %+v", ok, wantUnit)
 			}
-			wrote(t, a, before, map[string]int64{"unit": 1, "ledger_account": 1, "ratio_history": 1, "person": 1, "unit_agent": 1, "audit_log": 1})
-			if e := lastAudit(t, a); e.Action != "deposit.prereg_approve" || e.Actor != "staff:reviewer" || e.Object != "unit:"+wantUnit.UnitNo {
+			apitest.Wrote(t, a, before, map[string]int64{"unit": 1, "ledger_account": 1, "ratio_history": 1, "person": 1, "unit_agent": 1, "audit_log": 1})
+			if e := apitest.LastAudit(t, a); e.Action != "deposit.prereg_approve" || e.Actor != "staff:reviewer" || e.Object != "unit:"+wantUnit.UnitNo {
 				t.Errorf("approve audit %+v", e.Record)
 			}
 			if got, err := a.Deposit.Preregistration(ctx, p.ID); err != nil || got.Status != "approved" || got.ReviewedBy != "staff:reviewer" ||
 				got.ReviewComment != "材料齐全，同意开户" || got.UnitNo != wantUnit.UnitNo {
 				t.Errorf("pre-registration after approval %+v (%v)", got, err)
 			}
-			list = decode[struct{ Items []preregJSON }](t, c.do(t, call{method: "GET", path: staffBase + "/preregistrations", auth: reviewer}), http.StatusOK)
+			list = apitest.Decode[struct{ Items []preregJSON }](t, c.Do(t, apitest.Call{Method: "GET", Path: staffBase + "/preregistrations", Auth: reviewer}), http.StatusOK)
 			if len(list.Items) != 0 {
 				t.Errorf("still pending %+v", list.Items)
 			}
@@ -395,20 +339,20 @@ func TestStaffAPI(t *testing.T) {
 			}
 			reject := fmt.Sprintf("%s/preregistrations/%d/reject", staffBase, other.ID)
 			runBad(t, a, c, []badCase{
-				{"approve twice", call{method: "POST", path: approve, auth: reviewer}, 409, "deposit.prereg_status"},
-				{"reject an approved one", call{method: "POST", path: fmt.Sprintf("%s/preregistrations/%d/reject", staffBase, p.ID), body: map[string]string{"comment": "重复"}, auth: reviewer}, 409, "deposit.prereg_status"},
-				{"reject without comment", call{method: "POST", path: reject, body: map[string]string{}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
-				{"reject with a blank comment", call{method: "POST", path: reject, body: map[string]string{"comment": "  "}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
-				{"reject without body", call{method: "POST", path: reject, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
-				{"sysadmin rejects", call{method: "POST", path: reject, body: map[string]string{"comment": "材料不全"}, auth: admin}, 403, "access.forbidden"},
+				{"approve twice", apitest.Call{Method: "POST", Path: approve, Auth: reviewer}, 409, "deposit.prereg_status"},
+				{"reject an approved one", apitest.Call{Method: "POST", Path: fmt.Sprintf("%s/preregistrations/%d/reject", staffBase, p.ID), Body: map[string]string{"comment": "重复"}, Auth: reviewer}, 409, "deposit.prereg_status"},
+				{"reject without comment", apitest.Call{Method: "POST", Path: reject, Body: map[string]string{}, Auth: reviewer, Spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
+				{"reject with a blank comment", apitest.Call{Method: "POST", Path: reject, Body: map[string]string{"comment": "  "}, Auth: reviewer, Spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
+				{"reject without body", apitest.Call{Method: "POST", Path: reject, Auth: reviewer, Spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
+				{"sysadmin rejects", apitest.Call{Method: "POST", Path: reject, Body: map[string]string{"comment": "材料不全"}, Auth: admin}, 403, "access.forbidden"},
 			})
-			before = snapshot(t, a)
-			rej := decode[preregJSON](t, c.do(t, call{method: "POST", path: reject, body: map[string]string{"comment": "营业执照复印件不清晰"}, auth: reviewer}), http.StatusOK)
+			before = apitest.Snapshot(t, a)
+			rej := apitest.Decode[preregJSON](t, c.Do(t, apitest.Call{Method: "POST", Path: reject, Body: map[string]string{"comment": "营业执照复印件不清晰"}, Auth: reviewer}), http.StatusOK)
 			if rej.ID != other.ID || rej.Status != "rejected" || rej.ReviewedBy != "staff:reviewer" || rej.ReviewComment != "营业执照复印件不清晰" || rej.UnitNo != "" {
 				t.Errorf("rejected %+v", rej)
 			}
-			wrote(t, a, before, map[string]int64{"audit_log": 1})
-			verifyClean(t, a)
+			apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1})
+			apitest.VerifyClean(t, a)
 		})
 
 		t.Run("deferral", func(t *testing.T) {
@@ -416,44 +360,44 @@ func TestStaffAPI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			list := decode[struct{ Items []deferralJSON }](t, c.do(t, call{method: "GET", path: staffBase + "/deferrals?unit_no=" + demo.UnitNo, auth: reviewer}), http.StatusOK)
+			list := apitest.Decode[struct{ Items []deferralJSON }](t, c.Do(t, apitest.Call{Method: "GET", Path: staffBase + "/deferrals?unit_no=" + demo.UnitNo, Auth: reviewer}), http.StatusOK)
 			if len(list.Items) != 1 || list.Items[0].ID != d.ID || list.Items[0].Status != "pending" || list.Items[0].StartMonth != month.String() ||
 				list.Items[0].EndMonth != month.Add(2).String() {
 				t.Errorf("deferrals %+v", list.Items)
 			}
 			approve := fmt.Sprintf("%s/deferrals/%d/approve", staffBase, d.ID)
 			runBad(t, a, c, []badCase{
-				{"list without unit", call{method: "GET", path: staffBase + "/deferrals", auth: reviewer, spec: apitest.SpecInvalid}, 400, "request.invalid_query"},
-				{"list of an unknown unit", call{method: "GET", path: staffBase + "/deferrals?unit_no=100000000099", auth: reviewer}, 404, "deposit.unit_not_found"},
-				{"sysadmin approves", call{method: "POST", path: approve, auth: admin}, 403, "access.forbidden"},
-				{"sysadmin lists", call{method: "GET", path: staffBase + "/deferrals?unit_no=" + demo.UnitNo, auth: admin}, 403, "access.forbidden"},
-				{"reject without comment", call{method: "POST", path: fmt.Sprintf("%s/deferrals/%d/reject", staffBase, d.ID), body: map[string]string{}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
-				{"unknown id", call{method: "POST", path: staffBase + "/deferrals/999999/approve", auth: reviewer}, 404, "deposit.deferral_not_found"},
+				{"list without unit", apitest.Call{Method: "GET", Path: staffBase + "/deferrals", Auth: reviewer, Spec: apitest.SpecInvalid}, 400, "request.invalid_query"},
+				{"list of an unknown unit", apitest.Call{Method: "GET", Path: staffBase + "/deferrals?unit_no=100000000099", Auth: reviewer}, 404, "deposit.unit_not_found"},
+				{"sysadmin approves", apitest.Call{Method: "POST", Path: approve, Auth: admin}, 403, "access.forbidden"},
+				{"sysadmin lists", apitest.Call{Method: "GET", Path: staffBase + "/deferrals?unit_no=" + demo.UnitNo, Auth: admin}, 403, "access.forbidden"},
+				{"reject without comment", apitest.Call{Method: "POST", Path: fmt.Sprintf("%s/deferrals/%d/reject", staffBase, d.ID), Body: map[string]string{}, Auth: reviewer, Spec: apitest.SpecInvalid}, 400, "deposit.invalid_input"},
+				{"unknown id", apitest.Call{Method: "POST", Path: staffBase + "/deferrals/999999/approve", Auth: reviewer}, 404, "deposit.deferral_not_found"},
 			})
 
-			before := snapshot(t, a)
-			got := decode[deferralJSON](t, c.do(t, call{method: "POST", path: approve, auth: reviewer}), http.StatusOK)
+			before := apitest.Snapshot(t, a)
+			got := apitest.Decode[deferralJSON](t, c.Do(t, apitest.Call{Method: "POST", Path: approve, Auth: reviewer}), http.StatusOK)
 			if got.ID != d.ID || got.Status != "approved" || got.ReviewedBy != "staff:reviewer" || got.UnitNo != demo.UnitNo {
 				t.Errorf("approved %+v", got)
 			}
-			wrote(t, a, before, map[string]int64{"audit_log": 1})
+			apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1})
 			if u, err := a.Deposit.Unit(ctx, demo.UnitNo); err != nil || u.Status != "03" {
 				t.Errorf("unit after approval %+v (%v)", u, err)
 			}
 			runBad(t, a, c, []badCase{
-				{"approve twice", call{method: "POST", path: approve, auth: reviewer}, 409, "deposit.deferral_status"},
-				{"reject an approved one", call{method: "POST", path: fmt.Sprintf("%s/deferrals/%d/reject", staffBase, d.ID), body: map[string]string{"comment": "不符合条件"}, auth: reviewer}, 409, "deposit.deferral_status"},
+				{"approve twice", apitest.Call{Method: "POST", Path: approve, Auth: reviewer}, 409, "deposit.deferral_status"},
+				{"reject an approved one", apitest.Call{Method: "POST", Path: fmt.Sprintf("%s/deferrals/%d/reject", staffBase, d.ID), Body: map[string]string{"comment": "不符合条件"}, Auth: reviewer}, 409, "deposit.deferral_status"},
 			})
-			verifyClean(t, a)
+			apitest.VerifyClean(t, a)
 		})
 	})
 }
 
 func TestStaffInterestRun(t *testing.T) {
-	eachStore(t, func(t *testing.T, a *app.App) {
+	apitest.EachStore(t, func(t *testing.T, a *app.App) {
 		ctx := context.Background()
-		c := server(t, a)
-		otp := newOTP()
+		c := apitest.Server(t, a, apitest.SessionSchemes)
+		otp := apitest.NewOTP()
 		reviewer, _ := staffLogin(t, c, otp, "reviewer")
 		admin, _ := staffLogin(t, c, otp, "admin")
 
@@ -474,20 +418,20 @@ func TestStaffInterestRun(t *testing.T) {
 		status := fmt.Sprintf("%s/%d", runs, year)
 
 		runBad(t, a, c, []badCase{
-			{"year not over", call{method: "POST", path: runs, body: map[string]int{"year": year + 1}, auth: reviewer}, 409, "deposit.interest_too_early"},
-			{"sysadmin", call{method: "POST", path: runs, body: map[string]int{"year": year}, auth: admin}, 403, "access.forbidden"},
-			{"year out of range", call{method: "POST", path: runs, body: map[string]int{"year": 1900}, auth: reviewer, spec: apitest.SpecInvalid}, 400, "deposit.interest_year"},
-			{"year as text", call{method: "POST", path: runs, body: `{"year":"2026"}`, auth: reviewer, spec: apitest.SpecInvalid}, 400, "request.invalid_field"},
-			{"not started", call{method: "GET", path: status, auth: reviewer}, 404, "deposit.interest_run_not_found"},
+			{"year not over", apitest.Call{Method: "POST", Path: runs, Body: map[string]int{"year": year + 1}, Auth: reviewer}, 409, "deposit.interest_too_early"},
+			{"sysadmin", apitest.Call{Method: "POST", Path: runs, Body: map[string]int{"year": year}, Auth: admin}, 403, "access.forbidden"},
+			{"year out of range", apitest.Call{Method: "POST", Path: runs, Body: map[string]int{"year": 1900}, Auth: reviewer, Spec: apitest.SpecInvalid}, 400, "deposit.interest_year"},
+			{"year as text", apitest.Call{Method: "POST", Path: runs, Body: `{"year":"2026"}`, Auth: reviewer, Spec: apitest.SpecInvalid}, 400, "request.invalid_field"},
+			{"not started", apitest.Call{Method: "GET", Path: status, Auth: reviewer}, 404, "deposit.interest_run_not_found"},
 		})
 
 		t.Run("settle", func(t *testing.T) {
-			before := snapshot(t, a)
-			r := c.do(t, call{method: "POST", path: runs, body: map[string]int{"year": year}, auth: reviewer})
-			t.Logf("POST %s answered %d", runs, r.status)
-			switch r.status {
+			before := apitest.Snapshot(t, a)
+			r := c.Do(t, apitest.Call{Method: "POST", Path: runs, Body: map[string]int{"year": year}, Auth: reviewer})
+			t.Logf("POST %s answered %d", runs, r.Status)
+			switch r.Status {
 			case http.StatusAccepted:
-				acc := decode[interestRunJSON](t, r, http.StatusAccepted)
+				acc := apitest.Decode[interestRunJSON](t, r, http.StatusAccepted)
 				if acc.Year != year || acc.Status != "running" || acc.Progress != status {
 					t.Errorf("accepted %+v", acc)
 				}
@@ -497,7 +441,7 @@ func TestStaffInterestRun(t *testing.T) {
 			}
 			var run interestRunJSON
 			for deadline := time.Now().Add(30 * time.Second); ; {
-				run = decode[interestRunJSON](t, c.do(t, call{method: "GET", path: status, auth: reviewer}), http.StatusOK)
+				run = apitest.Decode[interestRunJSON](t, c.Do(t, apitest.Call{Method: "GET", Path: status, Auth: reviewer}), http.StatusOK)
 				if run.Status == "done" || time.Now().After(deadline) {
 					break
 				}
@@ -510,28 +454,28 @@ func TestStaffInterestRun(t *testing.T) {
 				run.StartedBy != "staff:reviewer" || run.FinishedAt == "" {
 				t.Errorf("run %+v", run)
 			}
-			d := delta(before, snapshot(t, a))
+			d := apitest.Delta(before, apitest.Snapshot(t, a))
 			if d["interest_run"] != 1 || d["interest_item"] != accounts || d["journal_entry"] < 1 || d["posting"] != d["journal_entry"]+accounts {
 				t.Errorf("rows written %v", d)
 			}
-			st := decode[statementJSON](t, c.do(t, call{method: "GET", path: staffBase + "/accounts/201000000001/statement", auth: reviewer}), http.StatusOK)
+			st := apitest.Decode[statementJSON](t, c.Do(t, apitest.Call{Method: "GET", Path: staffBase + "/accounts/201000000001/statement", Auth: reviewer}), http.StatusOK)
 			if len(st.Lines) < 2 || st.Lines[0].BizType != "09" || st.Lines[0].Date != to.String() || st.Lines[0].IncomeFen <= 0 ||
 				st.BalanceFen != int64(demo.Employees[0].Opening)+st.Lines[0].IncomeFen {
 				t.Errorf("statement after settlement %+v", st)
 			}
 
 			// Done is done: asking again settles nothing.
-			before = snapshot(t, a)
-			again := decode[interestRunJSON](t, c.do(t, call{method: "POST", path: runs, body: map[string]int{"year": year}, auth: reviewer}), http.StatusOK)
+			before = apitest.Snapshot(t, a)
+			again := apitest.Decode[interestRunJSON](t, c.Do(t, apitest.Call{Method: "POST", Path: runs, Body: map[string]int{"year": year}, Auth: reviewer}), http.StatusOK)
 			if again.Status != "done" || again.InterestFen != run.InterestFen || again.Done != run.Done {
 				t.Errorf("second run %+v, first %+v", again, run)
 			}
-			unchanged(t, a, before)
-			verifyClean(t, a)
+			apitest.Unchanged(t, a, before)
+			apitest.VerifyClean(t, a)
 		})
 
 		runBad(t, a, c, []badCase{
-			{"an earlier year after a later one", call{method: "POST", path: runs, body: map[string]int{"year": year - 1}, auth: reviewer}, 409, "deposit.interest_out_of_order"},
+			{"an earlier year after a later one", apitest.Call{Method: "POST", Path: runs, Body: map[string]int{"year": year - 1}, Auth: reviewer}, 409, "deposit.interest_out_of_order"},
 		})
 	})
 }

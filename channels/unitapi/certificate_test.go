@@ -5,18 +5,19 @@ import (
 	"strings"
 	"testing"
 
+	"gjj/internal/apitest"
 	"gjj/internal/app"
 	"gjj/internal/demo"
 )
 
 func TestIssueCertificate(t *testing.T) {
-	eachStore(t, func(t *testing.T, a *app.App) {
-		c := server(t, a)
-		agent := login(t, c, newOTP(), demo.UnitNo)
+	apitest.EachStore(t, func(t *testing.T, a *app.App) {
+		c := apitest.Server(t, a, apitest.SessionSchemes)
+		agent := login(t, c, apitest.NewOTP(), demo.UnitNo)
 		acct := demo.Employees[1].AccountNo
-		before := snapshot(t, a)
-		r := c.do(t, call{method: "POST", path: unitBase + "/employees/" + acct + "/certificate", auth: agent})
-		got := decode[struct {
+		before := apitest.Snapshot(t, a)
+		r := c.Do(t, apitest.Call{Method: "POST", Path: unitBase + "/employees/" + acct + "/certificate", Auth: agent})
+		got := apitest.Decode[struct {
 			CertNo     string `json:"cert_no"`
 			VerifyCode string `json:"verify_code"`
 			IssuedOn   string `json:"issued_on"`
@@ -30,12 +31,12 @@ func TestIssueCertificate(t *testing.T) {
 		if err != nil || cert.AccountNo != acct {
 			t.Fatalf("lookup by verify code = %+v, %v", cert, err)
 		}
-		wrote(t, a, before, map[string]int64{"certificate": 1, "audit_log": 1})
+		apitest.Wrote(t, a, before, map[string]int64{"certificate": 1, "audit_log": 1})
 		// Unknown accounts are refused and write nothing.
-		before = snapshot(t, a)
-		r = c.do(t, call{method: "POST", path: unitBase + "/employees/209999999999/certificate", auth: agent})
-		checkProblem(t, r, http.StatusNotFound, "deposit.employee_not_found")
-		unchanged(t, a, before)
-		verifyClean(t, a)
+		before = apitest.Snapshot(t, a)
+		r = c.Do(t, apitest.Call{Method: "POST", Path: unitBase + "/employees/209999999999/certificate", Auth: agent})
+		apitest.CheckProblem(t, r, http.StatusNotFound, "deposit.employee_not_found")
+		apitest.Unchanged(t, a, before)
+		apitest.VerifyClean(t, a)
 	})
 }

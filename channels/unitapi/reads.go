@@ -52,13 +52,7 @@ type employeeView struct {
 }
 
 func viewOf(e *deposit.Employee) employeeView {
-	// A number that is not a resident ID (passport, migrated data) is masked
-	// like a card number: never shown in full.
-	masked := ident.MaskCard(e.IDNumber)
-	if id, err := ident.ParseResidentID(e.IDNumber); err == nil {
-		masked = id.Masked()
-	}
-	return employeeView{AccountNo: e.AccountNo, Name: e.Name, IDNumber: masked, Status: e.Status, BaseFen: int64(e.Base),
+	return employeeView{AccountNo: e.AccountNo, Name: e.Name, IDNumber: ident.MaskIDNumber(e.IDNumber), Status: e.Status, BaseFen: int64(e.Base),
 		BalanceFen: int64(e.Balance), PaidThrough: e.PaidThrough}
 }
 

@@ -33,50 +33,6 @@ const (
 )
 
 // ---------------------------------------------------------------------------
-// The API test support (internal/apitest) under the names this package's
-// tests use, certificate_test.go and prereg_test.go among them: they write a
-// request as call{method: …, path: …}.
-
-var (
-	eachStore    = apitest.EachStore
-	snapshot     = apitest.Snapshot
-	unchanged    = apitest.Unchanged
-	wrote        = apitest.Wrote
-	verifyClean  = apitest.VerifyClean
-	lastAudit    = apitest.LastAudit
-	newOTP       = apitest.NewOTP
-	checkProblem = apitest.CheckProblem
-)
-
-// call is one request to the server, sent as the apitest.Call of the same
-// fields.
-type call struct {
-	method, path string
-	body         any    // nil: no body; string or []byte: sent as is; anything else: JSON-encoded
-	contentType  string // default application/json when there is a body
-	auth         string // the Authorization header; "" for none
-	spec         apitest.SpecCheck
-}
-
-// client sends calls to one platform's API, validated against openapi.yaml.
-type client struct{ *apitest.Client }
-
-func server(t *testing.T, a *app.App) client {
-	t.Helper()
-	return client{apitest.Server(t, a, apitest.SessionSchemes)}
-}
-
-func (c client) do(t *testing.T, cl call) apitest.Result {
-	t.Helper()
-	return c.Do(t, apitest.Call{Method: cl.method, Path: cl.path, Body: cl.body, ContentType: cl.contentType, Auth: cl.auth, Spec: cl.spec})
-}
-
-func decode[T any](t *testing.T, r apitest.Result, status int) T {
-	t.Helper()
-	return apitest.Decode[T](t, r, status)
-}
-
-// ---------------------------------------------------------------------------
 // JSON shapes of the answers (the fields the tests look at).
 
 type sessionJSON struct {
@@ -181,10 +137,10 @@ func loginBody(unitCode, password, code string) map[string]string {
 }
 
 // login logs the demo agent in and returns the Authorization header value.
-func login(t *testing.T, c client, otp *apitest.OTP, unitCode string) string {
+func login(t *testing.T, c *apitest.Client, otp *apitest.OTP, unitCode string) string {
 	t.Helper()
-	r := c.do(t, call{method: "POST", path: unitBase + "/sessions", body: loginBody(unitCode, demo.Password, otp.Code(t, "agent"))})
-	s := decode[sessionJSON](t, r, http.StatusCreated)
+	r := c.Do(t, apitest.Call{Method: "POST", Path: unitBase + "/sessions", Body: loginBody(unitCode, demo.Password, otp.Code(t, "agent"))})
+	s := apitest.Decode[sessionJSON](t, r, http.StatusCreated)
 	return apitest.Bearer(s.Token)
 }
 
@@ -235,23 +191,23 @@ func entryCount(t *testing.T, a *app.App, serial string) int {
 // badCase is a request the server must refuse without writing anything.
 type badCase struct {
 	name   string
-	call   call
+	call   apitest.Call
 	status int
 	code   string
 	check  func(t *testing.T, p map[string]any) // more checks on the problem
 }
 
-func runBad(t *testing.T, a *app.App, c client, cases []badCase) {
+func runBad(t *testing.T, a *app.App, c *apitest.Client, cases []badCase) {
 	t.Helper()
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
-			before := snapshot(t, a)
-			p := checkProblem(t, c.do(t, tt.call), tt.status, tt.code)
+			before := apitest.Snapshot(t, a)
+			p := apitest.CheckProblem(t, c.Do(t, tt.call), tt.status, tt.code)
 			if tt.check != nil {
 				tt.check(t, p)
 			}
-			unchanged(t, a, before)
-			verifyClean(t, a)
+			apitest.Unchanged(t, a, before)
+			apitest.VerifyClean(t, a)
 		})
 	}
 }
@@ -260,10 +216,10 @@ func runBad(t *testing.T, a *app.App, c client, cases []badCase) {
 // Tests.
 
 func TestUnitAPI(t *testing.T) {
-	eachStore(t, func(t *testing.T, a *app.App) {
+	apitest.EachStore(t, func(t *testing.T, a *app.App) {
 		ctx := context.Background()
-		c := server(t, a)
-		otp := newOTP()
+		c := apitest.Server(t, a, apitest.SessionSchemes)
+		otp := apitest.NewOTP()
 		today, err := a.Dates.Today(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -273,9 +229,9 @@ func TestUnitAPI(t *testing.T) {
 
 		t.Run("login", func(t *testing.T) {
 			code := otp.Code(t, "agent")
-			before := snapshot(t, a)
-			r := c.do(t, call{method: "POST", path: unitBase + "/sessions", body: loginBody(demo.UnitNo, demo.Password, code)})
-			s := decode[sessionJSON](t, r, http.StatusCreated)
+			before := apitest.Snapshot(t, a)
+			r := c.Do(t, apitest.Call{Method: "POST", Path: unitBase + "/sessions", Body: loginBody(demo.UnitNo, demo.Password, code)})
+			s := apitest.Decode[sessionJSON](t, r, http.StatusCreated)
 			if s.Token == "" || s.Unit.AccountNo != demo.UnitNo || s.Unit.Name != demo.UnitName {
 				t.Errorf("session %+v", s)
 			}
@@ -283,18 +239,18 @@ func TestUnitAPI(t *testing.T) {
 				exp.After(time.Now().Add(121*time.Minute)) {
 				t.Errorf("expires_at %q (%v), want in about 2 hours", s.ExpiresAt, err)
 			}
-			wrote(t, a, before, map[string]int64{"audit_log": 1})
-			if e := lastAudit(t, a); e.Action != "identity.login" || e.Result != audit.ResultOK {
+			apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1})
+			if e := apitest.LastAudit(t, a); e.Action != "identity.login" || e.Result != audit.ResultOK {
 				t.Errorf("login audit %+v", e.Record)
 			}
 			agent = apitest.Bearer(s.Token)
 
 			// The same code again is a replay.
-			before = snapshot(t, a)
-			r = c.do(t, call{method: "POST", path: unitBase + "/sessions", body: loginBody(demo.UnitNo, demo.Password, code)})
-			checkProblem(t, r, http.StatusUnauthorized, "identity.bad_credentials")
-			wrote(t, a, before, map[string]int64{"audit_log": 1})
-			if e := lastAudit(t, a); e.Action != "identity.login" || e.Result == audit.ResultOK {
+			before = apitest.Snapshot(t, a)
+			r = c.Do(t, apitest.Call{Method: "POST", Path: unitBase + "/sessions", Body: loginBody(demo.UnitNo, demo.Password, code)})
+			apitest.CheckProblem(t, r, http.StatusUnauthorized, "identity.bad_credentials")
+			apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1})
+			if e := apitest.LastAudit(t, a); e.Action != "identity.login" || e.Result == audit.ResultOK {
 				t.Errorf("refused login audit %+v", e.Record)
 			}
 
@@ -305,16 +261,16 @@ func TestUnitAPI(t *testing.T) {
 				loginBody(otherUnitNo, demo.Password, code),
 				loginBody("100000000099", demo.Password, code),
 			} {
-				before = snapshot(t, a)
-				r = c.do(t, call{method: "POST", path: unitBase + "/sessions", body: body})
-				checkProblem(t, r, http.StatusUnauthorized, "identity.bad_credentials")
-				wrote(t, a, before, map[string]int64{"audit_log": 1})
+				before = apitest.Snapshot(t, a)
+				r = c.Do(t, apitest.Call{Method: "POST", Path: unitBase + "/sessions", Body: body})
+				apitest.CheckProblem(t, r, http.StatusUnauthorized, "identity.bad_credentials")
+				apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1})
 			}
 
 			// The unified social credit code works as the unit code too
 			// (and resets the failure count).
 			agent2 = login(t, c, otp, demo.UnitUSCC)
-			verifyClean(t, a)
+			apitest.VerifyClean(t, a)
 		})
 		if agent == "" || agent2 == "" {
 			t.Fatal("no session")
@@ -323,9 +279,9 @@ func TestUnitAPI(t *testing.T) {
 		t.Run("login bad input", func(t *testing.T) {
 			sessions := unitBase + "/sessions"
 			runBad(t, a, c, []badCase{
-				{"unknown field", call{method: "POST", path: sessions, body: `{"unit_code":"100000000001","agent_id_number":"11010519491231002X","password":"x","totp":"123456","remember":true}`, spec: apitest.SpecInvalid}, 400, "request.unknown_field", nil},
-				{"not json", call{method: "POST", path: sessions, body: `unit_code=100000000001`, contentType: "application/x-www-form-urlencoded", spec: apitest.SpecInvalid}, 415, "request.unsupported_media_type", nil},
-				{"empty body", call{method: "POST", path: sessions, body: "", spec: apitest.SpecInvalid}, 400, "request.empty_body", nil},
+				{"unknown field", apitest.Call{Method: "POST", Path: sessions, Body: `{"unit_code":"100000000001","agent_id_number":"11010519491231002X","password":"x","totp":"123456","remember":true}`, Spec: apitest.SpecInvalid}, 400, "request.unknown_field", nil},
+				{"not json", apitest.Call{Method: "POST", Path: sessions, Body: `unit_code=100000000001`, ContentType: "application/x-www-form-urlencoded", Spec: apitest.SpecInvalid}, 415, "request.unsupported_media_type", nil},
+				{"empty body", apitest.Call{Method: "POST", Path: sessions, Body: "", Spec: apitest.SpecInvalid}, 400, "request.empty_body", nil},
 			})
 		})
 
@@ -337,29 +293,29 @@ func TestUnitAPI(t *testing.T) {
 			open := map[string]any{"id_number": apitest.ResidentID("11010119900307001"), "name": "赵六", "phone": "13900000011", "base_fen": 500_000,
 				"bank_card": "6222020200001234567"}
 			runBad(t, a, c, []badCase{
-				{"no token", call{method: "GET", path: unitBase + "/account", spec: apitest.SpecInvalid}, 401, "identity.no_session", nil},
-				{"unknown token", call{method: "GET", path: unitBase + "/account", auth: apitest.Bearer("no-such-token")}, 401, "identity.no_session", nil},
-				{"another scheme", call{method: "GET", path: unitBase + "/account", auth: "Basic " + agent[len("Bearer "):], spec: apitest.SpecInvalid}, 401, "identity.no_session", nil},
-				{"staff token", call{method: "GET", path: unitBase + "/account", auth: apitest.Bearer(staffToken)}, 401, "identity.no_session", nil},
-				{"write without token", call{method: "POST", path: unitBase + "/employees", body: open, spec: apitest.SpecInvalid}, 401, "identity.no_session", nil},
-				{"write with staff token", call{method: "POST", path: unitBase + "/employees", body: open, auth: apitest.Bearer(staffToken)}, 401, "identity.no_session", nil},
+				{"no token", apitest.Call{Method: "GET", Path: unitBase + "/account", Spec: apitest.SpecInvalid}, 401, "identity.no_session", nil},
+				{"unknown token", apitest.Call{Method: "GET", Path: unitBase + "/account", Auth: apitest.Bearer("no-such-token")}, 401, "identity.no_session", nil},
+				{"another scheme", apitest.Call{Method: "GET", Path: unitBase + "/account", Auth: "Basic " + agent[len("Bearer "):], Spec: apitest.SpecInvalid}, 401, "identity.no_session", nil},
+				{"staff token", apitest.Call{Method: "GET", Path: unitBase + "/account", Auth: apitest.Bearer(staffToken)}, 401, "identity.no_session", nil},
+				{"write without token", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: open, Spec: apitest.SpecInvalid}, 401, "identity.no_session", nil},
+				{"write with staff token", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: open, Auth: apitest.Bearer(staffToken)}, 401, "identity.no_session", nil},
 			})
 		})
 
 		t.Run("account", func(t *testing.T) {
-			r := c.do(t, call{method: "GET", path: unitBase + "/account", auth: agent})
-			acct := decode[accountJSON](t, r, http.StatusOK)
+			r := c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/account", Auth: agent})
+			acct := apitest.Decode[accountJSON](t, r, http.StatusOK)
 			want := accountJSON{AccountNo: demo.UnitNo, Name: demo.UnitName, USCC: demo.UnitUSCC, Status: "01", UnitRatio: "12%", PersonalRatio: "12%",
 				FirstMonth: "2020-01", PaidThrough: month.Add(-1).String(), Headcount: len(demo.Employees), BalanceFen: demoBalance()}
 			if acct != want {
 				t.Errorf("account\n got %+v\nwant %+v", acct, want)
 			}
-			verifyClean(t, a)
+			apitest.VerifyClean(t, a)
 		})
 
 		t.Run("employees are listed masked", func(t *testing.T) {
-			r := c.do(t, call{method: "GET", path: unitBase + "/employees", auth: agent})
-			list := decode[employeeListJSON](t, r, http.StatusOK)
+			r := c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/employees", Auth: agent})
+			list := apitest.Decode[employeeListJSON](t, r, http.StatusOK)
 			if list.Total != len(demo.Employees) || list.Offset != 0 || len(list.Items) != len(demo.Employees) {
 				t.Fatalf("list %+v", list)
 			}
@@ -386,8 +342,8 @@ func TestUnitAPI(t *testing.T) {
 				{"?status=02", 0, nil},
 				{"?status=01&offset=3&limit=1", 5, []string{"201000000004"}},
 			} {
-				r := c.do(t, call{method: "GET", path: unitBase + "/employees" + q.query, auth: agent})
-				l := decode[employeeListJSON](t, r, http.StatusOK)
+				r := c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/employees" + q.query, Auth: agent})
+				l := apitest.Decode[employeeListJSON](t, r, http.StatusOK)
 				var got []string
 				for _, it := range l.Items {
 					got = append(got, it.AccountNo)
@@ -407,8 +363,8 @@ func TestUnitAPI(t *testing.T) {
 			if _, err := a.DB.ExecContext(ctx, `UPDATE person SET id_type = '03', id_number = ? WHERE id = ?`, passport, personID); err != nil {
 				t.Fatal(err)
 			}
-			r = c.do(t, call{method: "GET", path: unitBase + "/employees?q=201000000005", auth: agent})
-			l := decode[employeeListJSON](t, r, http.StatusOK)
+			r = c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/employees?q=201000000005", Auth: agent})
+			l := apitest.Decode[employeeListJSON](t, r, http.StatusOK)
 			if len(l.Items) != 1 || l.Items[0].IDNumber != "****5678" || bytes.Contains(r.Body, []byte(passport)) {
 				t.Errorf("passport holder listed as %s", r.Body)
 			}
@@ -417,30 +373,30 @@ func TestUnitAPI(t *testing.T) {
 			}
 
 			runBad(t, a, c, []badCase{
-				{"limit zero", call{method: "GET", path: unitBase + "/employees?limit=0", auth: agent, spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
-				{"limit too big", call{method: "GET", path: unitBase + "/employees?limit=501", auth: agent, spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
-				{"offset not a number", call{method: "GET", path: unitBase + "/employees?offset=x", auth: agent, spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
+				{"limit zero", apitest.Call{Method: "GET", Path: unitBase + "/employees?limit=0", Auth: agent, Spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
+				{"limit too big", apitest.Call{Method: "GET", Path: unitBase + "/employees?limit=501", Auth: agent, Spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
+				{"offset not a number", apitest.Call{Method: "GET", Path: unitBase + "/employees?offset=x", Auth: agent, Spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
 			})
-			verifyClean(t, a)
+			apitest.VerifyClean(t, a)
 		})
 
 		newID := apitest.ResidentID("11010119900307001")
 		var newAcct string
 		t.Run("open employee", func(t *testing.T) {
 			body := map[string]any{"id_number": newID, "name": "赵六", "phone": "13900000011", "base_fen": 500_000, "bank_card": "6222020200001234567"}
-			before := snapshot(t, a)
-			r := c.do(t, call{method: "POST", path: unitBase + "/employees", body: body, auth: agent})
-			opened := decode[map[string]string](t, r, http.StatusCreated)
+			before := apitest.Snapshot(t, a)
+			r := c.Do(t, apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: body, Auth: agent})
+			opened := apitest.Decode[map[string]string](t, r, http.StatusCreated)
 			newAcct = opened["account_no"]
 			if !regexp.MustCompile(`^29[0-9]{10}$`).MatchString(newAcct) || opened["status"] != "01" {
 				t.Fatalf("opened %v", opened)
 			}
-			wrote(t, a, before, map[string]int64{"employee_account": 1, "person": 1, "ledger_account": 1, "base_history": 1, "audit_log": 1})
-			if e := lastAudit(t, a); e.Action != "deposit.employee_open" || e.Object != "employee:"+newAcct || strings.Contains(e.After, newID) {
+			apitest.Wrote(t, a, before, map[string]int64{"employee_account": 1, "person": 1, "ledger_account": 1, "base_history": 1, "audit_log": 1})
+			if e := apitest.LastAudit(t, a); e.Action != "deposit.employee_open" || e.Object != "employee:"+newAcct || strings.Contains(e.After, newID) {
 				t.Errorf("audit %+v", e.Record)
 			}
-			r = c.do(t, call{method: "GET", path: unitBase + "/employees?q=" + newAcct, auth: agent})
-			l := decode[employeeListJSON](t, r, http.StatusOK)
+			r = c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/employees?q=" + newAcct, Auth: agent})
+			l := apitest.Decode[employeeListJSON](t, r, http.StatusOK)
 			want := employeeJSON{AccountNo: newAcct, Name: "赵六", IDNumber: newID[:6] + "********" + newID[14:], Status: "01", BaseFen: 500_000,
 				PaidThrough: month.Add(-1).String()}
 			if len(l.Items) != 1 || l.Items[0] != want {
@@ -449,17 +405,17 @@ func TestUnitAPI(t *testing.T) {
 
 			// A 15-digit ID number is converted to 18 digits.
 			old15 := "110101850101002"
-			before = snapshot(t, a)
-			r = c.do(t, call{method: "POST", path: unitBase + "/employees", auth: agent, body: map[string]any{"id_number": old15, "name": "钱七",
+			before = apitest.Snapshot(t, a)
+			r = c.Do(t, apitest.Call{Method: "POST", Path: unitBase + "/employees", Auth: agent, Body: map[string]any{"id_number": old15, "name": "钱七",
 				"phone": "13900000012", "base_fen": 400_000, "bank_card": "622202020000123456", "start_month": month.Next().String()}})
-			opened = decode[map[string]string](t, r, http.StatusCreated)
-			wrote(t, a, before, map[string]int64{"employee_account": 1, "person": 1, "ledger_account": 1, "base_history": 1, "audit_log": 1})
+			opened = apitest.Decode[map[string]string](t, r, http.StatusCreated)
+			apitest.Wrote(t, a, before, map[string]int64{"employee_account": 1, "person": 1, "ledger_account": 1, "base_history": 1, "audit_log": 1})
 			var stored string
 			if err := a.DB.GetContext(ctx, &stored, `SELECT p.id_number FROM person p JOIN employee_account e ON e.person_id = p.id
 				WHERE e.account_no = ?`, opened["account_no"]); err != nil || stored != apitest.ResidentID("11010119850101002") {
 				t.Errorf("15-digit ID stored as %q (%v)", stored, err)
 			}
-			verifyClean(t, a)
+			apitest.VerifyClean(t, a)
 		})
 
 		t.Run("open employee bad input", func(t *testing.T) {
@@ -477,42 +433,42 @@ func TestUnitAPI(t *testing.T) {
 				}
 			}
 			runBad(t, a, c, []badCase{
-				{"ID checksum", call{method: "POST", path: unitBase + "/employees", body: valid(badChecksum, 500_000), auth: agent}, 400, "ident.id_checksum", nil},
-				{"ID birth date", call{method: "POST", path: unitBase + "/employees", body: valid(apitest.ResidentID("11010119901307001"), 500_000), auth: agent}, 400, "ident.id_birth_date", nil},
-				{"ID length", call{method: "POST", path: unitBase + "/employees", body: valid("1101011990030700", 500_000), auth: agent, spec: apitest.SpecInvalid}, 400, "ident.id_length", nil},
-				{"duplicate", call{method: "POST", path: unitBase + "/employees", body: valid(newID, 500_000), auth: agent}, 409, "deposit.duplicate_account", nil},
-				{"duplicate through the 15-digit number", call{method: "POST", path: unitBase + "/employees", body: valid("350102880512301", 500_000), auth: agent}, 409, "deposit.duplicate_account", nil},
-				{"duplicate of a demo employee", call{method: "POST", path: unitBase + "/employees", body: valid(demo.AgentID, 500_000), auth: agent}, 409, "deposit.duplicate_account", nil},
-				{"base below the floor", call{method: "POST", path: unitBase + "/employees", body: valid(fresh, 100), auth: agent}, 400, "deposit.base_out_of_range", bounds},
-				{"base above the cap", call{method: "POST", path: unitBase + "/employees", body: valid(fresh, 2_368_101), auth: agent}, 400, "deposit.base_out_of_range", bounds},
-				{"base zero", call{method: "POST", path: unitBase + "/employees", body: valid(fresh, 0), auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.base_out_of_range", nil},
-				{"base fractional", call{method: "POST", path: unitBase + "/employees", body: strings.Replace(string(apitest.EncodeBody(t, valid(fresh, 500_000))), "500000", "5000.5", 1), auth: agent, spec: apitest.SpecInvalid}, 400, "request.invalid_field", nil},
-				{"start month too late", call{method: "POST", path: unitBase + "/employees", body: func() map[string]any {
+				{"ID checksum", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: valid(badChecksum, 500_000), Auth: agent}, 400, "ident.id_checksum", nil},
+				{"ID birth date", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: valid(apitest.ResidentID("11010119901307001"), 500_000), Auth: agent}, 400, "ident.id_birth_date", nil},
+				{"ID length", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: valid("1101011990030700", 500_000), Auth: agent, Spec: apitest.SpecInvalid}, 400, "ident.id_length", nil},
+				{"duplicate", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: valid(newID, 500_000), Auth: agent}, 409, "deposit.duplicate_account", nil},
+				{"duplicate through the 15-digit number", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: valid("350102880512301", 500_000), Auth: agent}, 409, "deposit.duplicate_account", nil},
+				{"duplicate of a demo employee", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: valid(demo.AgentID, 500_000), Auth: agent}, 409, "deposit.duplicate_account", nil},
+				{"base below the floor", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: valid(fresh, 100), Auth: agent}, 400, "deposit.base_out_of_range", bounds},
+				{"base above the cap", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: valid(fresh, 2_368_101), Auth: agent}, 400, "deposit.base_out_of_range", bounds},
+				{"base zero", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: valid(fresh, 0), Auth: agent, Spec: apitest.SpecInvalid}, 400, "deposit.base_out_of_range", nil},
+				{"base fractional", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: strings.Replace(string(apitest.EncodeBody(t, valid(fresh, 500_000))), "500000", "5000.5", 1), Auth: agent, Spec: apitest.SpecInvalid}, 400, "request.invalid_field", nil},
+				{"start month too late", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: func() map[string]any {
 					b := valid(fresh, 500_000)
 					b["start_month"] = month.Add(2).String()
 					return b
-				}(), auth: agent}, 400, "deposit.start_month", nil},
-				{"bad phone", call{method: "POST", path: unitBase + "/employees", body: func() map[string]any {
+				}(), Auth: agent}, 400, "deposit.start_month", nil},
+				{"bad phone", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: func() map[string]any {
 					b := valid(fresh, 500_000)
 					b["phone"] = "12345"
 					return b
-				}(), auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input", nil},
-				{"no name", call{method: "POST", path: unitBase + "/employees", body: func() map[string]any {
+				}(), Auth: agent, Spec: apitest.SpecInvalid}, 400, "deposit.invalid_input", nil},
+				{"no name", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: func() map[string]any {
 					b := valid(fresh, 500_000)
 					b["name"] = "  "
 					return b
-				}(), auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input", nil},
-				{"unknown field", call{method: "POST", path: unitBase + "/employees", body: func() map[string]any {
+				}(), Auth: agent, Spec: apitest.SpecInvalid}, 400, "deposit.invalid_input", nil},
+				{"unknown field", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: func() map[string]any {
 					b := valid(fresh, 500_000)
 					b["mobile"] = "13900000013"
 					return b
-				}(), auth: agent, spec: apitest.SpecInvalid}, 400, "request.unknown_field", nil},
-				{"oversize body", call{method: "POST", path: unitBase + "/employees", body: func() map[string]any {
+				}(), Auth: agent, Spec: apitest.SpecInvalid}, 400, "request.unknown_field", nil},
+				{"oversize body", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: func() map[string]any {
 					b := valid(fresh, 500_000)
 					b["name"] = strings.Repeat("孙", 1<<19)
 					return b
-				}(), auth: agent, spec: apitest.SpecInvalid}, 413, "request.too_large", nil},
-				{"text/plain", call{method: "POST", path: unitBase + "/employees", body: valid(fresh, 500_000), contentType: "text/plain", auth: agent, spec: apitest.SpecInvalid}, 415, "request.unsupported_media_type", nil},
+				}(), Auth: agent, Spec: apitest.SpecInvalid}, 413, "request.too_large", nil},
+				{"text/plain", apitest.Call{Method: "POST", Path: unitBase + "/employees", Body: valid(fresh, 500_000), ContentType: "text/plain", Auth: agent, Spec: apitest.SpecInvalid}, 415, "request.unsupported_media_type", nil},
 			})
 		})
 
@@ -521,34 +477,34 @@ func TestUnitAPI(t *testing.T) {
 			seal := unitBase + "/employees/" + acct + "/seal"
 			unseal := unitBase + "/employees/" + acct + "/unseal"
 
-			before := snapshot(t, a)
-			r := c.do(t, call{method: "POST", path: seal, body: map[string]string{"reason": "离职"}, auth: agent})
-			e := decode[employeeJSON](t, r, http.StatusOK)
+			before := apitest.Snapshot(t, a)
+			r := c.Do(t, apitest.Call{Method: "POST", Path: seal, Body: map[string]string{"reason": "离职"}, Auth: agent})
+			e := apitest.Decode[employeeJSON](t, r, http.StatusOK)
 			if e.AccountNo != acct || e.Status != "02" || !apitest.MaskedID.MatchString(e.IDNumber) {
 				t.Errorf("sealed %+v", e)
 			}
-			wrote(t, a, before, map[string]int64{"audit_log": 1})
-			l := decode[employeeListJSON](t, c.do(t, call{method: "GET", path: unitBase + "/employees?status=02", auth: agent}), http.StatusOK)
+			apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1})
+			l := apitest.Decode[employeeListJSON](t, c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/employees?status=02", Auth: agent}), http.StatusOK)
 			if l.Total != 1 || l.Items[0].AccountNo != acct {
 				t.Errorf("sealed list %+v", l)
 			}
 			runBad(t, a, c, []badCase{
-				{"seal a sealed account", call{method: "POST", path: seal, body: map[string]string{"reason": "离职"}, auth: agent}, 409, "deposit.employee_status", nil},
+				{"seal a sealed account", apitest.Call{Method: "POST", Path: seal, Body: map[string]string{"reason": "离职"}, Auth: agent}, 409, "deposit.employee_status", nil},
 			})
 
-			before = snapshot(t, a)
-			e = decode[employeeJSON](t, c.do(t, call{method: "POST", path: unseal, auth: agent}), http.StatusOK)
+			before = apitest.Snapshot(t, a)
+			e = apitest.Decode[employeeJSON](t, c.Do(t, apitest.Call{Method: "POST", Path: unseal, Auth: agent}), http.StatusOK)
 			if e.Status != "01" {
 				t.Errorf("unsealed %+v", e)
 			}
-			wrote(t, a, before, map[string]int64{"audit_log": 1})
+			apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1})
 			runBad(t, a, c, []badCase{
-				{"unseal a normal account", call{method: "POST", path: unseal, auth: agent}, 409, "deposit.employee_status", nil},
-				{"seal without reason", call{method: "POST", path: seal, body: map[string]string{"reason": " "}, auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input", nil},
-				{"seal with empty body", call{method: "POST", path: seal, body: "", auth: agent, spec: apitest.SpecInvalid}, 400, "request.empty_body", nil},
-				{"seal unknown account", call{method: "POST", path: unitBase + "/employees/209999999999/seal", body: map[string]string{"reason": "离职"}, auth: agent}, 404, "deposit.employee_not_found", nil},
+				{"unseal a normal account", apitest.Call{Method: "POST", Path: unseal, Auth: agent}, 409, "deposit.employee_status", nil},
+				{"seal without reason", apitest.Call{Method: "POST", Path: seal, Body: map[string]string{"reason": " "}, Auth: agent, Spec: apitest.SpecInvalid}, 400, "deposit.invalid_input", nil},
+				{"seal with empty body", apitest.Call{Method: "POST", Path: seal, Body: "", Auth: agent, Spec: apitest.SpecInvalid}, 400, "request.empty_body", nil},
+				{"seal unknown account", apitest.Call{Method: "POST", Path: unitBase + "/employees/209999999999/seal", Body: map[string]string{"reason": "离职"}, Auth: agent}, 404, "deposit.employee_not_found", nil},
 			})
-			verifyClean(t, a)
+			apitest.VerifyClean(t, a)
 		})
 
 		// A second unit with one employee; its bill for this month exists too.
@@ -562,61 +518,61 @@ func TestUnitAPI(t *testing.T) {
 			emp := unitBase + "/employees/" + otherEmp
 			notYours := "deposit.not_your_employee"
 			runBad(t, a, c, []badCase{
-				{"seal", call{method: "POST", path: emp + "/seal", body: map[string]string{"reason": "离职"}, auth: agent}, 403, notYours, nil},
-				{"unseal", call{method: "POST", path: emp + "/unseal", auth: agent}, 403, notYours, nil},
-				{"base", call{method: "PUT", path: emp + "/base", body: map[string]any{"base_fen": 900_000}, auth: agent}, 403, notYours, nil},
-				{"statement", call{method: "GET", path: emp + "/statement", auth: agent}, 403, notYours, nil},
-				{"supplement", call{method: "POST", path: unitBase + "/supplements", body: map[string]any{"items": []any{map[string]any{"account_no": otherEmp, "months": []string{month.Add(-2).String()}}}}, auth: agent}, 403, notYours, nil},
-				{"transfer in while not sealed", call{method: "POST", path: emp + "/transfer-in", auth: agent}, 409, "deposit.employee_status", nil},
-				{"read the other unit's bill", call{method: "GET", path: fmt.Sprintf("%s/remittances/%d", unitBase, otherBill.ID), auth: agent}, 404, "deposit.bill_not_found", nil},
-				{"pay the other unit's bill", call{method: "POST", path: fmt.Sprintf("%s/remittances/%d/payment", unitBase, otherBill.ID),
-					body: map[string]any{"amount_fen": int64(otherBill.Total), "bank_serial": "BK-OTHER-1"}, auth: agent}, 404, "exchange.unknown_receipt", nil},
+				{"seal", apitest.Call{Method: "POST", Path: emp + "/seal", Body: map[string]string{"reason": "离职"}, Auth: agent}, 403, notYours, nil},
+				{"unseal", apitest.Call{Method: "POST", Path: emp + "/unseal", Auth: agent}, 403, notYours, nil},
+				{"base", apitest.Call{Method: "PUT", Path: emp + "/base", Body: map[string]any{"base_fen": 900_000}, Auth: agent}, 403, notYours, nil},
+				{"statement", apitest.Call{Method: "GET", Path: emp + "/statement", Auth: agent}, 403, notYours, nil},
+				{"supplement", apitest.Call{Method: "POST", Path: unitBase + "/supplements", Body: map[string]any{"items": []any{map[string]any{"account_no": otherEmp, "months": []string{month.Add(-2).String()}}}}, Auth: agent}, 403, notYours, nil},
+				{"transfer in while not sealed", apitest.Call{Method: "POST", Path: emp + "/transfer-in", Auth: agent}, 409, "deposit.employee_status", nil},
+				{"read the other unit's bill", apitest.Call{Method: "GET", Path: fmt.Sprintf("%s/remittances/%d", unitBase, otherBill.ID), Auth: agent}, 404, "deposit.bill_not_found", nil},
+				{"pay the other unit's bill", apitest.Call{Method: "POST", Path: fmt.Sprintf("%s/remittances/%d/payment", unitBase, otherBill.ID),
+					Body: map[string]any{"amount_fen": int64(otherBill.Total), "bank_serial": "BK-OTHER-1"}, Auth: agent}, 404, "exchange.unknown_receipt", nil},
 			})
 			a.Bank.Credit(exchange.Receipt{Serial: "BK-OTHER-1", BankCode: "102", Amount: otherBill.Total, ReceivedOn: today})
 			runBad(t, a, c, []badCase{
-				{"pay the other unit's bill with a real receipt", call{method: "POST", path: fmt.Sprintf("%s/remittances/%d/payment", unitBase, otherBill.ID),
-					body: map[string]any{"amount_fen": int64(otherBill.Total), "bank_serial": "BK-OTHER-1"}, auth: agent}, 404, "deposit.bill_not_found", nil},
+				{"pay the other unit's bill with a real receipt", apitest.Call{Method: "POST", Path: fmt.Sprintf("%s/remittances/%d/payment", unitBase, otherBill.ID),
+					Body: map[string]any{"amount_fen": int64(otherBill.Total), "bank_serial": "BK-OTHER-1"}, Auth: agent}, 404, "deposit.bill_not_found", nil},
 			})
 
 			// Once its unit sealed it, the account can be transferred in (同城转移).
 			if _, err := a.Deposit.SealEmployee(ctx, "", otherEmp, "调出"); err != nil {
 				t.Fatal(err)
 			}
-			before := snapshot(t, a)
-			e := decode[employeeJSON](t, c.do(t, call{method: "POST", path: emp + "/transfer-in", auth: agent}), http.StatusOK)
+			before := apitest.Snapshot(t, a)
+			e := apitest.Decode[employeeJSON](t, c.Do(t, apitest.Call{Method: "POST", Path: emp + "/transfer-in", Auth: agent}), http.StatusOK)
 			if e.AccountNo != otherEmp || e.Status != "01" || e.BalanceFen != 100_000 || e.IDNumber != "350102********001"+apitest.ResidentID("35010219900101001")[17:] {
 				t.Errorf("transferred %+v", e)
 			}
-			wrote(t, a, before, map[string]int64{"audit_log": 1})
+			apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1})
 			runBad(t, a, c, []badCase{
-				{"transfer in twice", call{method: "POST", path: emp + "/transfer-in", auth: agent}, 409, "deposit.employee_status", nil},
-				{"transfer in unknown", call{method: "POST", path: unitBase + "/employees/209999999999/transfer-in", auth: agent}, 404, "deposit.employee_not_found", nil},
+				{"transfer in twice", apitest.Call{Method: "POST", Path: emp + "/transfer-in", Auth: agent}, 409, "deposit.employee_status", nil},
+				{"transfer in unknown", apitest.Call{Method: "POST", Path: unitBase + "/employees/209999999999/transfer-in", Auth: agent}, 404, "deposit.employee_not_found", nil},
 			})
-			verifyClean(t, a)
+			apitest.VerifyClean(t, a)
 		})
 
 		t.Run("base adjustment", func(t *testing.T) {
 			path := unitBase + "/employees/201000000002/base"
-			before := snapshot(t, a)
-			e := decode[employeeJSON](t, c.do(t, call{method: "PUT", path: path, body: map[string]any{"base_fen": 1_000_000}, auth: agent}), http.StatusOK)
+			before := apitest.Snapshot(t, a)
+			e := apitest.Decode[employeeJSON](t, c.Do(t, apitest.Call{Method: "PUT", Path: path, Body: map[string]any{"base_fen": 1_000_000}, Auth: agent}), http.StatusOK)
 			if e.BaseFen != 1_000_000 || e.AccountNo != "201000000002" {
 				t.Errorf("adjusted %+v", e)
 			}
-			wrote(t, a, before, map[string]int64{"base_history": 1, "audit_log": 1})
+			apitest.Wrote(t, a, before, map[string]int64{"base_history": 1, "audit_log": 1})
 			bounds := func(t *testing.T, p map[string]any) {
 				if p["min_fen"] != float64(190_000) || p["max_fen"] != float64(2_368_100) {
 					t.Errorf("bounds min_fen %v max_fen %v", p["min_fen"], p["max_fen"])
 				}
 			}
 			runBad(t, a, c, []badCase{
-				{"below the floor", call{method: "PUT", path: path, body: map[string]any{"base_fen": 100}, auth: agent}, 400, "deposit.base_out_of_range", bounds},
-				{"above the cap", call{method: "PUT", path: path, body: map[string]any{"base_fen": 99_999_999}, auth: agent}, 400, "deposit.base_out_of_range", bounds},
-				{"negative", call{method: "PUT", path: path, body: map[string]any{"base_fen": -1}, auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.base_out_of_range", nil},
-				{"month out of window", call{method: "PUT", path: path, body: map[string]any{"base_fen": 900_000, "effective_month": "2020-01"}, auth: agent}, 400, "deposit.month_out_of_window", nil},
-				{"month syntax", call{method: "PUT", path: path, body: map[string]any{"base_fen": 900_000, "effective_month": "2026-13"}, auth: agent, spec: apitest.SpecInvalid}, 400, "date.month_syntax", nil},
-				{"unknown account", call{method: "PUT", path: unitBase + "/employees/209999999999/base", body: map[string]any{"base_fen": 900_000}, auth: agent}, 404, "deposit.employee_not_found", nil},
+				{"below the floor", apitest.Call{Method: "PUT", Path: path, Body: map[string]any{"base_fen": 100}, Auth: agent}, 400, "deposit.base_out_of_range", bounds},
+				{"above the cap", apitest.Call{Method: "PUT", Path: path, Body: map[string]any{"base_fen": 99_999_999}, Auth: agent}, 400, "deposit.base_out_of_range", bounds},
+				{"negative", apitest.Call{Method: "PUT", Path: path, Body: map[string]any{"base_fen": -1}, Auth: agent, Spec: apitest.SpecInvalid}, 400, "deposit.base_out_of_range", nil},
+				{"month out of window", apitest.Call{Method: "PUT", Path: path, Body: map[string]any{"base_fen": 900_000, "effective_month": "2020-01"}, Auth: agent}, 400, "deposit.month_out_of_window", nil},
+				{"month syntax", apitest.Call{Method: "PUT", Path: path, Body: map[string]any{"base_fen": 900_000, "effective_month": "2026-13"}, Auth: agent, Spec: apitest.SpecInvalid}, 400, "date.month_syntax", nil},
+				{"unknown account", apitest.Call{Method: "PUT", Path: unitBase + "/employees/209999999999/base", Body: map[string]any{"base_fen": 900_000}, Auth: agent}, 404, "deposit.employee_not_found", nil},
 			})
-			verifyClean(t, a)
+			apitest.VerifyClean(t, a)
 		})
 
 		t.Run("ratio adjustment", func(t *testing.T) {
@@ -629,55 +585,55 @@ func TestUnitAPI(t *testing.T) {
 				}
 			}
 			runBad(t, a, c, []badCase{
-				{"unit ratio above the cap", call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "13%", "personal_ratio": "12%"}, auth: agent}, 400, "deposit.ratio_out_of_range", bounds},
-				{"personal ratio below the floor", call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "12%", "personal_ratio": "4.5%"}, auth: agent}, 400, "deposit.ratio_out_of_range", bounds},
-				{"month already paid", call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "10%", "personal_ratio": "10%", "effective_month": month.Add(-1).String()}, auth: agent}, 400, "deposit.month_out_of_window", nil},
-				{"unknown field", call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "10%", "personal_ratio": "10%", "ratio": "10%"}, auth: agent, spec: apitest.SpecInvalid}, 400, "request.unknown_field", nil},
+				{"unit ratio above the cap", apitest.Call{Method: "PUT", Path: unitBase + "/ratios", Body: map[string]string{"unit_ratio": "13%", "personal_ratio": "12%"}, Auth: agent}, 400, "deposit.ratio_out_of_range", bounds},
+				{"personal ratio below the floor", apitest.Call{Method: "PUT", Path: unitBase + "/ratios", Body: map[string]string{"unit_ratio": "12%", "personal_ratio": "4.5%"}, Auth: agent}, 400, "deposit.ratio_out_of_range", bounds},
+				{"month already paid", apitest.Call{Method: "PUT", Path: unitBase + "/ratios", Body: map[string]string{"unit_ratio": "10%", "personal_ratio": "10%", "effective_month": month.Add(-1).String()}, Auth: agent}, 400, "deposit.month_out_of_window", nil},
+				{"unknown field", apitest.Call{Method: "PUT", Path: unitBase + "/ratios", Body: map[string]string{"unit_ratio": "10%", "personal_ratio": "10%", "ratio": "10%"}, Auth: agent, Spec: apitest.SpecInvalid}, 400, "request.unknown_field", nil},
 			})
 			t.Run("no percent sign", func(t *testing.T) {
-				before := snapshot(t, a)
-				r := c.do(t, call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "12", "personal_ratio": "12%"}, auth: agent, spec: apitest.SpecInvalid})
+				before := apitest.Snapshot(t, a)
+				r := c.Do(t, apitest.Call{Method: "PUT", Path: unitBase + "/ratios", Body: map[string]string{"unit_ratio": "12", "personal_ratio": "12%"}, Auth: agent, Spec: apitest.SpecInvalid})
 				var p map[string]any
 				_ = json.Unmarshal(r.Body, &p)
 				code, _ := p["code"].(string)
 				if !strings.HasPrefix(code, "policy.") {
 					t.Fatalf("code %q, want a policy.percent code", code)
 				}
-				checkProblem(t, r, http.StatusBadRequest, code)
-				unchanged(t, a, before)
+				apitest.CheckProblem(t, r, http.StatusBadRequest, code)
+				apitest.Unchanged(t, a, before)
 			})
 
-			before := snapshot(t, a)
-			r := c.do(t, call{method: "PUT", path: unitBase + "/ratios", body: map[string]string{"unit_ratio": "10%", "personal_ratio": "10%"}, auth: agent})
-			got := decode[map[string]string](t, r, http.StatusOK)
+			before := apitest.Snapshot(t, a)
+			r := c.Do(t, apitest.Call{Method: "PUT", Path: unitBase + "/ratios", Body: map[string]string{"unit_ratio": "10%", "personal_ratio": "10%"}, Auth: agent})
+			got := apitest.Decode[map[string]string](t, r, http.StatusOK)
 			if got["unit_ratio"] != "10%" || got["personal_ratio"] != "10%" {
 				t.Errorf("ratios %v", got)
 			}
-			wrote(t, a, before, map[string]int64{"ratio_history": 1, "audit_log": 1})
-			acct := decode[accountJSON](t, c.do(t, call{method: "GET", path: unitBase + "/account", auth: agent}), http.StatusOK)
+			apitest.Wrote(t, a, before, map[string]int64{"ratio_history": 1, "audit_log": 1})
+			acct := apitest.Decode[accountJSON](t, c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/account", Auth: agent}), http.StatusOK)
 			if acct.UnitRatio != "10%" || acct.PersonalRatio != "10%" {
 				t.Errorf("account ratios %s %s", acct.UnitRatio, acct.PersonalRatio)
 			}
-			verifyClean(t, a)
+			apitest.VerifyClean(t, a)
 		})
 
 		var bill billJSON
 		t.Run("generate bill", func(t *testing.T) {
 			runBad(t, a, c, []badCase{
-				{"month not next", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": month.Next().String()}, auth: agent}, 409, "deposit.month_not_next",
+				{"month not next", apitest.Call{Method: "POST", Path: unitBase + "/remittances", Body: map[string]string{"month": month.Next().String()}, Auth: agent}, 409, "deposit.month_not_next",
 					func(t *testing.T, p map[string]any) {
 						if p["expected"] != month.String() {
 							t.Errorf("expected %v, want %s", p["expected"], month)
 						}
 					}},
-				{"month paid", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": month.Add(-1).String()}, auth: agent}, 409, "deposit.month_paid", nil},
-				{"month syntax", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": "2026-7"}, auth: agent, spec: apitest.SpecInvalid}, 400, "date.month_syntax", nil},
-				{"no month", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{}, auth: agent, spec: apitest.SpecInvalid}, 400, "date.month_syntax", nil},
+				{"month paid", apitest.Call{Method: "POST", Path: unitBase + "/remittances", Body: map[string]string{"month": month.Add(-1).String()}, Auth: agent}, 409, "deposit.month_paid", nil},
+				{"month syntax", apitest.Call{Method: "POST", Path: unitBase + "/remittances", Body: map[string]string{"month": "2026-7"}, Auth: agent, Spec: apitest.SpecInvalid}, 400, "date.month_syntax", nil},
+				{"no month", apitest.Call{Method: "POST", Path: unitBase + "/remittances", Body: map[string]string{}, Auth: agent, Spec: apitest.SpecInvalid}, 400, "date.month_syntax", nil},
 			})
 
 			// The expected roster: every contributing employee not yet paid
 			// for the month, with the current base and the new 10% ratios.
-			l := decode[employeeListJSON](t, c.do(t, call{method: "GET", path: unitBase + "/employees?status=01&limit=500", auth: agent}), http.StatusOK)
+			l := apitest.Decode[employeeListJSON](t, c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/employees?status=01&limit=500", Auth: agent}), http.StatusOK)
 			var want []billLineJSON
 			var total int64
 			for _, e := range l.Items {
@@ -693,9 +649,9 @@ func TestUnitAPI(t *testing.T) {
 				t.Fatalf("roster of %d, want 7: %+v", len(want), l.Items)
 			}
 
-			before := snapshot(t, a)
-			r := c.do(t, call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": month.String()}, auth: agent})
-			bill = decode[billJSON](t, r, http.StatusCreated)
+			before := apitest.Snapshot(t, a)
+			r := c.Do(t, apitest.Call{Method: "POST", Path: unitBase + "/remittances", Body: map[string]string{"month": month.String()}, Auth: agent})
+			bill = apitest.Decode[billJSON](t, r, http.StatusCreated)
 			if bill.Kind != "01" || bill.Month != month.String() || bill.Batch != 0 || bill.Status != "generated" || bill.Headcount != len(want) ||
 				bill.TotalFen != total || bill.UnitPartFen != total/2 || bill.PersonalPartFen != total/2 || bill.EntrySerial != "" {
 				t.Errorf("bill %+v, want %d lines totalling %d", bill, len(want), total)
@@ -703,31 +659,31 @@ func TestUnitAPI(t *testing.T) {
 			if !slices.Equal(bill.Lines, want) {
 				t.Errorf("bill lines\n got %+v\nwant %+v", bill.Lines, want)
 			}
-			wrote(t, a, before, map[string]int64{"remittance": 1, "remittance_line": int64(len(want)), "audit_log": 1})
+			apitest.Wrote(t, a, before, map[string]int64{"remittance": 1, "remittance_line": int64(len(want)), "audit_log": 1})
 
 			// Generating it again while nothing changed returns it and writes nothing.
-			before = snapshot(t, a)
-			again := decode[billJSON](t, c.do(t, call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": month.String()}, auth: agent}), http.StatusCreated)
+			before = apitest.Snapshot(t, a)
+			again := apitest.Decode[billJSON](t, c.Do(t, apitest.Call{Method: "POST", Path: unitBase + "/remittances", Body: map[string]string{"month": month.String()}, Auth: agent}), http.StatusCreated)
 			if again.ID != bill.ID || again.TotalFen != bill.TotalFen || !slices.Equal(again.Lines, bill.Lines) {
 				t.Errorf("second generation %+v, first %+v", again, bill)
 			}
-			unchanged(t, a, before)
+			apitest.Unchanged(t, a, before)
 
-			got := decode[billJSON](t, c.do(t, call{method: "GET", path: fmt.Sprintf("%s/remittances/%d", unitBase, bill.ID), auth: agent}), http.StatusOK)
+			got := apitest.Decode[billJSON](t, c.Do(t, apitest.Call{Method: "GET", Path: fmt.Sprintf("%s/remittances/%d", unitBase, bill.ID), Auth: agent}), http.StatusOK)
 			if got.ID != bill.ID || !slices.Equal(got.Lines, bill.Lines) {
 				t.Errorf("read bill %+v", got)
 			}
-			list := decode[struct{ Items []billJSON }](t, c.do(t, call{method: "GET", path: unitBase + "/remittances", auth: agent}), http.StatusOK)
+			list := apitest.Decode[struct{ Items []billJSON }](t, c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/remittances", Auth: agent}), http.StatusOK)
 			if len(list.Items) != 1 || list.Items[0].ID != bill.ID || list.Items[0].Lines != nil {
 				t.Errorf("bill list %+v", list.Items)
 			}
 			runBad(t, a, c, []badCase{
-				{"unknown bill", call{method: "GET", path: unitBase + "/remittances/999999", auth: agent}, 404, "deposit.bill_not_found", nil},
-				{"bill id not a number", call{method: "GET", path: unitBase + "/remittances/abc", auth: agent, spec: apitest.SpecInvalid}, 404, "deposit.bill_not_found", nil},
-				{"list limit", call{method: "GET", path: unitBase + "/remittances?limit=0", auth: agent, spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
-				{"list limit above what is served", call{method: "GET", path: unitBase + "/remittances?limit=121", auth: agent, spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
+				{"unknown bill", apitest.Call{Method: "GET", Path: unitBase + "/remittances/999999", Auth: agent}, 404, "deposit.bill_not_found", nil},
+				{"bill id not a number", apitest.Call{Method: "GET", Path: unitBase + "/remittances/abc", Auth: agent, Spec: apitest.SpecInvalid}, 404, "deposit.bill_not_found", nil},
+				{"list limit", apitest.Call{Method: "GET", Path: unitBase + "/remittances?limit=0", Auth: agent, Spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
+				{"list limit above what is served", apitest.Call{Method: "GET", Path: unitBase + "/remittances?limit=121", Auth: agent, Spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
 			})
-			verifyClean(t, a)
+			apitest.VerifyClean(t, a)
 		})
 		if bill.ID == 0 {
 			t.Fatal("no bill")
@@ -739,75 +695,75 @@ func TestUnitAPI(t *testing.T) {
 			short := total - 100
 			a.Bank.Credit(exchange.Receipt{Serial: "BK-SHORT-1", BankCode: "102", Amount: money.Fen(short), ReceivedOn: today})
 			runBad(t, a, c, []badCase{
-				{"serial the bank does not know", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK-NONE-1"}, auth: agent}, 404, "exchange.unknown_receipt", nil},
-				{"claim differs from the bank", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK-SHORT-1"}, auth: agent}, 409, "deposit.amount_not_as_bank", nil},
-				{"zero amount", call{method: "POST", path: pay, body: map[string]any{"amount_fen": 0, "bank_serial": "BK-SHORT-1"}, auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.payment_amount", nil},
-				{"bad serial", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK 1"}, auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.bank_serial", nil},
-				{"no serial", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total}, auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.bank_serial", nil},
-				{"unknown bill", call{method: "POST", path: unitBase + "/remittances/999999/payment", body: map[string]any{"amount_fen": short, "bank_serial": "BK-SHORT-1"}, auth: agent}, 404, "deposit.bill_not_found", nil},
+				{"serial the bank does not know", apitest.Call{Method: "POST", Path: pay, Body: map[string]any{"amount_fen": total, "bank_serial": "BK-NONE-1"}, Auth: agent}, 404, "exchange.unknown_receipt", nil},
+				{"claim differs from the bank", apitest.Call{Method: "POST", Path: pay, Body: map[string]any{"amount_fen": total, "bank_serial": "BK-SHORT-1"}, Auth: agent}, 409, "deposit.amount_not_as_bank", nil},
+				{"zero amount", apitest.Call{Method: "POST", Path: pay, Body: map[string]any{"amount_fen": 0, "bank_serial": "BK-SHORT-1"}, Auth: agent, Spec: apitest.SpecInvalid}, 400, "deposit.payment_amount", nil},
+				{"bad serial", apitest.Call{Method: "POST", Path: pay, Body: map[string]any{"amount_fen": total, "bank_serial": "BK 1"}, Auth: agent, Spec: apitest.SpecInvalid}, 400, "deposit.bank_serial", nil},
+				{"no serial", apitest.Call{Method: "POST", Path: pay, Body: map[string]any{"amount_fen": total}, Auth: agent, Spec: apitest.SpecInvalid}, 400, "deposit.bank_serial", nil},
+				{"unknown bill", apitest.Call{Method: "POST", Path: unitBase + "/remittances/999999/payment", Body: map[string]any{"amount_fen": short, "bank_serial": "BK-SHORT-1"}, Auth: agent}, 404, "deposit.bill_not_found", nil},
 			})
 
 			// A transfer of another amount than the bill's is booked to the
 			// unit's 暂收未分摊 and refused as a payment; the bill stays unpaid.
-			before := snapshot(t, a)
-			r := c.do(t, call{method: "POST", path: pay, body: map[string]any{"amount_fen": short, "bank_serial": "BK-SHORT-1"}, auth: agent})
-			p := checkProblem(t, r, http.StatusConflict, "deposit.payment_mismatch")
+			before := apitest.Snapshot(t, a)
+			r := c.Do(t, apitest.Call{Method: "POST", Path: pay, Body: map[string]any{"amount_fen": short, "bank_serial": "BK-SHORT-1"}, Auth: agent})
+			p := apitest.CheckProblem(t, r, http.StatusConflict, "deposit.payment_mismatch")
 			if p["bill_total_fen"] != float64(total) || p["received_fen"] != float64(short) {
 				t.Errorf("mismatch problem %v", p)
 			}
-			wrote(t, a, before, map[string]int64{"journal_entry": 1, "posting": 2, "bank_receipt": 1, "audit_log": 1})
+			apitest.Wrote(t, a, before, map[string]int64{"journal_entry": 1, "posting": 2, "bank_receipt": 1, "audit_log": 1})
 			if entryCount(t, a, "RCV-BK-SHORT-1") != 1 {
 				t.Errorf("the short transfer is not booked to suspense")
 			}
-			acct := decode[accountJSON](t, c.do(t, call{method: "GET", path: unitBase + "/account", auth: agent}), http.StatusOK)
+			acct := apitest.Decode[accountJSON](t, c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/account", Auth: agent}), http.StatusOK)
 			if acct.SuspenseFen != short || acct.PaidThrough != month.Add(-1).String() {
 				t.Errorf("after the short transfer: suspense %d paid through %s", acct.SuspenseFen, acct.PaidThrough)
 			}
 			runBad(t, a, c, []badCase{
-				{"the short transfer again", call{method: "POST", path: pay, body: map[string]any{"amount_fen": short, "bank_serial": "BK-SHORT-1"}, auth: agent}, 409, "deposit.payment_mismatch", nil},
+				{"the short transfer again", apitest.Call{Method: "POST", Path: pay, Body: map[string]any{"amount_fen": short, "bank_serial": "BK-SHORT-1"}, Auth: agent}, 409, "deposit.payment_mismatch", nil},
 			})
 
 			// The right amount posts the bill.
 			a.Bank.Credit(exchange.Receipt{Serial: "BK-PAY-1", BankCode: "102", Amount: money.Fen(total), ReceivedOn: today})
 			entry := "REM-" + demo.UnitNo + "-" + month.String()
-			before = snapshot(t, a)
-			r = c.do(t, call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK-PAY-1"}, auth: agent})
-			paid := decode[paymentJSON](t, r, http.StatusOK)
+			before = apitest.Snapshot(t, a)
+			r = c.Do(t, apitest.Call{Method: "POST", Path: pay, Body: map[string]any{"amount_fen": total, "bank_serial": "BK-PAY-1"}, Auth: agent})
+			paid := apitest.Decode[paymentJSON](t, r, http.StatusOK)
 			if paid.Status != "posted" || paid.Bill.ID != bill.ID || paid.Bill.Status != "posted" || paid.Bill.BankSerial != "BK-PAY-1" ||
 				paid.Bill.EntrySerial != entry || paid.Bill.TotalFen != total || paid.Bill.PostedAt == "" {
 				t.Errorf("payment %+v", paid)
 			}
-			wrote(t, a, before, map[string]int64{"journal_entry": 1, "posting": int64(1 + len(bill.Lines)), "bank_receipt": 1, "audit_log": 1})
+			apitest.Wrote(t, a, before, map[string]int64{"journal_entry": 1, "posting": int64(1 + len(bill.Lines)), "bank_receipt": 1, "audit_log": 1})
 			if entryCount(t, a, entry) != 1 {
 				t.Errorf("entry %s not posted once", entry)
 			}
 
 			// The same serial again: the first result, nothing posted twice.
-			before = snapshot(t, a)
-			r = c.do(t, call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK-PAY-1"}, auth: agent})
-			if again := decode[paymentJSON](t, r, http.StatusOK); again.Status != paid.Status || again.Bill.ID != paid.Bill.ID ||
+			before = apitest.Snapshot(t, a)
+			r = c.Do(t, apitest.Call{Method: "POST", Path: pay, Body: map[string]any{"amount_fen": total, "bank_serial": "BK-PAY-1"}, Auth: agent})
+			if again := apitest.Decode[paymentJSON](t, r, http.StatusOK); again.Status != paid.Status || again.Bill.ID != paid.Bill.ID ||
 				again.Bill.EntrySerial != paid.Bill.EntrySerial || again.Bill.BankSerial != paid.Bill.BankSerial || again.Bill.TotalFen != paid.Bill.TotalFen {
 				t.Errorf("repeated payment %+v, first %+v", again, paid)
 			}
-			unchanged(t, a, before)
+			apitest.Unchanged(t, a, before)
 			if entryCount(t, a, entry) != 1 {
 				t.Errorf("entry %s posted twice", entry)
 			}
 
-			acct = decode[accountJSON](t, c.do(t, call{method: "GET", path: unitBase + "/account", auth: agent}), http.StatusOK)
+			acct = apitest.Decode[accountJSON](t, c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/account", Auth: agent}), http.StatusOK)
 			if acct.PaidThrough != month.String() || acct.ArrearsMonths != 0 || acct.SuspenseFen != short {
 				t.Errorf("after payment: %+v", acct)
 			}
 			a.Bank.Credit(exchange.Receipt{Serial: "BK-PAY-2", BankCode: "102", Amount: money.Fen(total), ReceivedOn: today})
 			runBad(t, a, c, []badCase{
-				{"pay a posted bill", call{method: "POST", path: pay, body: map[string]any{"amount_fen": total, "bank_serial": "BK-PAY-2"}, auth: agent}, 409, "deposit.bill_status", nil},
-				{"the month again", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": month.String()}, auth: agent}, 409, "deposit.month_paid", nil},
-				{"next month before it began", call{method: "POST", path: unitBase + "/remittances", body: map[string]string{"month": month.Next().String()}, auth: agent}, 409, "deposit.month_future", nil},
+				{"pay a posted bill", apitest.Call{Method: "POST", Path: pay, Body: map[string]any{"amount_fen": total, "bank_serial": "BK-PAY-2"}, Auth: agent}, 409, "deposit.bill_status", nil},
+				{"the month again", apitest.Call{Method: "POST", Path: unitBase + "/remittances", Body: map[string]string{"month": month.String()}, Auth: agent}, 409, "deposit.month_paid", nil},
+				{"next month before it began", apitest.Call{Method: "POST", Path: unitBase + "/remittances", Body: map[string]string{"month": month.Next().String()}, Auth: agent}, 409, "deposit.month_future", nil},
 			})
 
 			// The statement shows the 汇缴 line with its month.
 			line := bill.Lines[0]
-			st := decode[statementJSON](t, c.do(t, call{method: "GET", path: unitBase + "/employees/" + line.AccountNo + "/statement", auth: agent}), http.StatusOK)
+			st := apitest.Decode[statementJSON](t, c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/employees/" + line.AccountNo + "/statement", Auth: agent}), http.StatusOK)
 			if len(st.Lines) < 2 {
 				t.Fatalf("statement %+v", st)
 			}
@@ -822,30 +778,30 @@ func TestUnitAPI(t *testing.T) {
 			if mig := st.Lines[1]; mig.Serial != "MIG-"+line.AccountNo || mig.BizType != "99" {
 				t.Errorf("opening line %+v", mig)
 			}
-			one := decode[statementJSON](t, c.do(t, call{method: "GET", path: unitBase + "/employees/" + line.AccountNo + "/statement?limit=1&from=" + today.String(), auth: agent}), http.StatusOK)
+			one := apitest.Decode[statementJSON](t, c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/employees/" + line.AccountNo + "/statement?limit=1&from=" + today.String(), Auth: agent}), http.StatusOK)
 			if len(one.Lines) != 1 || one.Lines[0].Serial != entry {
 				t.Errorf("limited statement %+v", one.Lines)
 			}
 			runBad(t, a, c, []badCase{
-				{"statement bad date", call{method: "GET", path: unitBase + "/employees/" + line.AccountNo + "/statement?from=2026-02-30", auth: agent, spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
-				{"statement unknown account", call{method: "GET", path: unitBase + "/employees/209999999999/statement", auth: agent}, 404, "deposit.employee_not_found", nil},
+				{"statement bad date", apitest.Call{Method: "GET", Path: unitBase + "/employees/" + line.AccountNo + "/statement?from=2026-02-30", Auth: agent, Spec: apitest.SpecInvalid}, 400, "request.invalid_query", nil},
+				{"statement unknown account", apitest.Call{Method: "GET", Path: unitBase + "/employees/209999999999/statement", Auth: agent}, 404, "deposit.employee_not_found", nil},
 			})
-			verifyClean(t, a)
+			apitest.VerifyClean(t, a)
 		})
 
 		t.Run("paying with the suspense serial after posting", func(t *testing.T) {
 			pay := fmt.Sprintf("%s/remittances/%d/payment", unitBase, bill.ID)
 			runBad(t, a, c, []badCase{
-				{"short transfer for a posted bill", call{method: "POST", path: pay, body: map[string]any{"amount_fen": bill.TotalFen - 100, "bank_serial": "BK-SHORT-1"}, auth: agent}, 409, "deposit.bill_status", nil},
+				{"short transfer for a posted bill", apitest.Call{Method: "POST", Path: pay, Body: map[string]any{"amount_fen": bill.TotalFen - 100, "bank_serial": "BK-SHORT-1"}, Auth: agent}, 409, "deposit.bill_status", nil},
 			})
 		})
 
 		t.Run("supplement", func(t *testing.T) {
 			m := month.Add(-3)
-			before := snapshot(t, a)
-			r := c.do(t, call{method: "POST", path: unitBase + "/supplements", auth: agent,
-				body: map[string]any{"items": []any{map[string]any{"account_no": "201000000003", "months": []string{m.String()}}}}})
-			sup := decode[billJSON](t, r, http.StatusCreated)
+			before := apitest.Snapshot(t, a)
+			r := c.Do(t, apitest.Call{Method: "POST", Path: unitBase + "/supplements", Auth: agent,
+				Body: map[string]any{"items": []any{map[string]any{"account_no": "201000000003", "months": []string{m.String()}}}}})
+			sup := apitest.Decode[billJSON](t, r, http.StatusCreated)
 			base := int64(demo.Employees[2].Base)
 			part := yuanHalfUp(base, 1200) // the ratios in force in that month
 			wantLine := billLineJSON{AccountNo: "201000000003", Name: "陈芳", Month: m.String(), BaseFen: base, UnitBps: 1200, PersonalBps: 1200,
@@ -854,33 +810,33 @@ func TestUnitAPI(t *testing.T) {
 				len(sup.Lines) != 1 || sup.Lines[0] != wantLine {
 				t.Errorf("supplement %+v, want line %+v", sup, wantLine)
 			}
-			wrote(t, a, before, map[string]int64{"remittance": 1, "remittance_line": 1, "audit_log": 1})
+			apitest.Wrote(t, a, before, map[string]int64{"remittance": 1, "remittance_line": 1, "audit_log": 1})
 			runBad(t, a, c, []badCase{
-				{"month paid by the bill", call{method: "POST", path: unitBase + "/supplements", auth: agent,
-					body: map[string]any{"items": []any{map[string]any{"account_no": "201000000003", "months": []string{month.String()}}}}}, 409, "deposit.supplement_covered", nil},
-				{"no items", call{method: "POST", path: unitBase + "/supplements", body: map[string]any{"items": []any{}}, auth: agent, spec: apitest.SpecInvalid}, 400, "deposit.invalid_input", nil},
-				{"month syntax", call{method: "POST", path: unitBase + "/supplements", auth: agent, spec: apitest.SpecInvalid,
-					body: map[string]any{"items": []any{map[string]any{"account_no": "201000000003", "months": []string{"2025-00"}}}}}, 400, "date.month_syntax", nil},
+				{"month paid by the bill", apitest.Call{Method: "POST", Path: unitBase + "/supplements", Auth: agent,
+					Body: map[string]any{"items": []any{map[string]any{"account_no": "201000000003", "months": []string{month.String()}}}}}, 409, "deposit.supplement_covered", nil},
+				{"no items", apitest.Call{Method: "POST", Path: unitBase + "/supplements", Body: map[string]any{"items": []any{}}, Auth: agent, Spec: apitest.SpecInvalid}, 400, "deposit.invalid_input", nil},
+				{"month syntax", apitest.Call{Method: "POST", Path: unitBase + "/supplements", Auth: agent, Spec: apitest.SpecInvalid,
+					Body: map[string]any{"items": []any{map[string]any{"account_no": "201000000003", "months": []string{"2025-00"}}}}}, 400, "date.month_syntax", nil},
 			})
-			verifyClean(t, a)
+			apitest.VerifyClean(t, a)
 		})
 
 		t.Run("logout", func(t *testing.T) {
 			// RFC 9110 allows more than one space after the scheme; the
 			// session that authenticated the call is the one revoked.
 			token := agent[len("Bearer "):]
-			r := c.do(t, call{method: "DELETE", path: unitBase + "/sessions/current", auth: "Bearer  " + token})
+			r := c.Do(t, apitest.Call{Method: "DELETE", Path: unitBase + "/sessions/current", Auth: "Bearer  " + token})
 			if r.Status != http.StatusNoContent || len(r.Body) != 0 {
 				t.Fatalf("logout %s", r)
 			}
-			checkProblem(t, c.do(t, call{method: "GET", path: unitBase + "/account", auth: agent}), http.StatusUnauthorized, "identity.no_session")
+			apitest.CheckProblem(t, c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/account", Auth: agent}), http.StatusUnauthorized, "identity.no_session")
 			// The other session lives on until it logs out.
-			decode[accountJSON](t, c.do(t, call{method: "GET", path: unitBase + "/account", auth: agent2}), http.StatusOK)
-			if r := c.do(t, call{method: "DELETE", path: unitBase + "/sessions/current", auth: agent2}); r.Status != http.StatusNoContent {
+			apitest.Decode[accountJSON](t, c.Do(t, apitest.Call{Method: "GET", Path: unitBase + "/account", Auth: agent2}), http.StatusOK)
+			if r := c.Do(t, apitest.Call{Method: "DELETE", Path: unitBase + "/sessions/current", Auth: agent2}); r.Status != http.StatusNoContent {
 				t.Fatalf("logout %s", r)
 			}
-			checkProblem(t, c.do(t, call{method: "DELETE", path: unitBase + "/sessions/current", auth: agent2}), http.StatusUnauthorized, "identity.no_session")
-			verifyClean(t, a)
+			apitest.CheckProblem(t, c.Do(t, apitest.Call{Method: "DELETE", Path: unitBase + "/sessions/current", Auth: agent2}), http.StatusUnauthorized, "identity.no_session")
+			apitest.VerifyClean(t, a)
 		})
 	})
 }

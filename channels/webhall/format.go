@@ -75,15 +75,6 @@ func label(names map[string]string, code string) string {
 	return code
 }
 
-// maskID masks an ID number for display: a resident ID as 110105********002X,
-// anything else like a card number (****1234).
-func maskID(s string) string {
-	if id, err := ident.ParseResidentID(s); err == nil {
-		return id.Masked()
-	}
-	return ident.MaskCard(s)
-}
-
 // monthText shows a month, or a dash for none.
 func monthText(m date.Month) string {
 	if m.IsZero() {
@@ -128,7 +119,7 @@ var funcs = template.FuncMap{
 	"month":        monthText,
 	"day":          dateText,
 	"time":         timeText,
-	"maskID":       maskID,
+	"maskID":       ident.MaskIDNumber,
 	"unitStatus":   func(c string) string { return label(unitStatusNames, c) },
 	"empStatus":    func(c string) string { return label(empStatusNames, c) },
 	"billKind":     func(c string) string { return label(billKindNames, c) },

@@ -12,6 +12,7 @@ import (
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
+	"gjj/internal/platform/ident"
 	"gjj/internal/platform/money"
 	"gjj/internal/policy"
 )
@@ -560,7 +561,7 @@ func (s *Service) ExportEmployeesXLSX(ctx context.Context, unitNo string, w io.W
 	}
 	rows := [][]sheetCell{{{text: ColAccountNo}, {text: ColName}, {text: ColIDNumber}, {text: ColStatus}, {text: ColBaseYuan}, {text: ColPaidThrough}}}
 	for _, e := range emps {
-		rows = append(rows, []sheetCell{{text: e.AccountNo}, {text: e.Name}, {text: regMaskID(e.IDNumber)},
+		rows = append(rows, []sheetCell{{text: e.AccountNo}, {text: e.Name}, {text: ident.MaskIDNumber(e.IDNumber)},
 			{text: regEmpStatusNames[e.Status]}, {text: e.Base.String(), numeric: true}, {text: e.PaidThrough.String()}})
 	}
 	return writeSheet(w, "职工名册", rows)

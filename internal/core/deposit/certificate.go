@@ -287,7 +287,7 @@ func (s *Service) issueCertificateTx(ctx context.Context, tx *db.Tx, unitNo, acc
 		return nil, err
 	}
 	content := CertificateContent{
-		Name: e.Name, IDTypeName: ref.idTypeName[e.IDType], IDNumberMasked: maskIDNumber(e.IDType, e.IDNumber),
+		Name: e.Name, IDTypeName: ref.idTypeName[e.IDType], IDNumberMasked: ident.MaskIDNumber(e.IDNumber),
 		AccountNo: e.AccountNo, UnitNo: u.UnitNo, UnitName: u.Name, OpenedOn: e.OpenedOn,
 		Status: e.Status, StatusName: ref.statusName[e.Status], Base: e.Base,
 		UnitRatio: policy.FormatBps(u.UnitBps), PersonalRatio: policy.FormatBps(u.PersonBps), Rounding: ref.rounding,
@@ -429,22 +429,6 @@ func countConsecutive(start, paid, cutover date.Month, posted map[date.Month]boo
 		}
 		n++
 	}
-}
-
-// maskIDNumber masks an ID number for a certificate: resident ID numbers with
-// ResidentID.Masked (first 6 and last 4 kept); other documents keep their
-// first 2 and last 2 characters.
-func maskIDNumber(idType, number string) string {
-	if idType == policy.IDTypeResidentID || idType == "" {
-		if id, err := ident.ParseResidentID(number); err == nil {
-			return id.Masked()
-		}
-	}
-	r := []rune(number)
-	if len(r) <= 4 {
-		return strings.Repeat("*", len(r))
-	}
-	return string(r[:2]) + strings.Repeat("*", len(r)-4) + string(r[len(r)-2:])
 }
 
 // Certificate returns the certificate with the verification code for public

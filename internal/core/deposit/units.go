@@ -239,7 +239,7 @@ func (s *Service) ApprovePreregistration(ctx context.Context, id int64, reviewer
 		if err := s.regAudit(ctx, tx, "deposit.prereg_approve", "unit:"+unitNo,
 			map[string]any{"prereg": p.ID, "status": PreregPending},
 			map[string]any{"prereg": p.ID, "status": PreregApproved, "unit_status": UnitOpened, "uscc": p.USCC, "name": p.Name,
-				"reviewer": reviewer, "agent_id": regMaskID(p.AgentIDNumber)}); err != nil {
+				"reviewer": reviewer, "agent_id": ident.MaskIDNumber(p.AgentIDNumber)}); err != nil {
 			return nil, err
 		}
 		return unitByNo(ctx, tx, unitNo)
@@ -296,7 +296,7 @@ func (s *Service) Preregistration(ctx context.Context, id int64) (*Prereg, error
 }
 
 func (p *Prereg) mask() {
-	p.AgentIDMasked = regMaskID(p.AgentIDNumber)
+	p.AgentIDMasked = ident.MaskIDNumber(p.AgentIDNumber)
 	p.AgentMobileMasked = ident.MaskMobile(p.AgentMobile)
 }
 
@@ -590,14 +590,6 @@ func regClip(s string, n int) string {
 		return string(r[:n])
 	}
 	return s
-}
-
-// regMaskID masks a stored resident ID number for summaries and lists.
-func regMaskID(s string) string {
-	if id, err := ident.ParseResidentID(s); err == nil {
-		return id.Masked()
-	}
-	return ident.MaskCard(s)
 }
 
 // regUnitInfo validates and normalises unit registration data.

@@ -73,3 +73,14 @@ func MaskCard(s string) string {
 	}
 	return "****" + string(r[n-4:])
 }
+
+// MaskIDNumber masks a stored identity document number for lists, summaries
+// and documents: a resident ID number as ResidentID.Masked
+// ("110105********002X"); any other document (passport, migrated data) like
+// a card number ("****1234"), never in full. Any package may call it.
+func MaskIDNumber(s string) string {
+	if id, err := ParseResidentID(s); err == nil {
+		return id.Masked()
+	}
+	return MaskCard(s)
+}
