@@ -20,7 +20,7 @@ import (
 	"gjj/admin/staffapi"
 	"gjj/channels/portal"
 	"gjj/channels/unitapi"
-	"gjj/channels/webhall"
+	"gjj/channels/unithall"
 	"gjj/internal/access"
 	"gjj/internal/audit"
 	"gjj/internal/core/deposit"
@@ -154,7 +154,7 @@ func (a *App) Server() (*echo.Echo, error) {
 	web.Health(e, checks...)
 	portal.Register(e)
 	portal.RegisterVerify(e, a.Deposit)
-	webhall.Register(e, webhall.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Bank: a.Bank, Demo: a.Config.Demo})
+	unithall.Register(e, unithall.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Bank: a.Bank, Demo: a.Config.Demo})
 	admin.Register(e)
 	unitapi.Register(e, unitapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit})
 	staffapi.Register(e, staffapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit})

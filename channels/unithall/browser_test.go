@@ -1,4 +1,4 @@
-package webhall_test
+package unithall_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package webhall
+package unithall
 
 import (
 	"net/http"
@@ -81,7 +81,7 @@ func monthRange(fromText, toText string) ([]date.Month, error) {
 		return nil, err
 	}
 	if from.IsZero() {
-		return nil, errs.New(errs.Invalid, "webhall.required", "请填写补缴起始年月")
+		return nil, errs.New(errs.Invalid, "unithall.required", "请填写补缴起始年月")
 	}
 	to, err := parseMonth("补缴截止年月", toText)
 	if err != nil {

@@ -1,4 +1,4 @@
-// Package webhall is the unit online hall (单位网上业务大厅) at /unit/: the
+// Package unithall is the unit online hall (单位网上业务大厅) at /unit/: the
 // server-rendered pages (html/template, with htmx for partial updates) through
 // which a unit agent (单位经办人) logs in and runs the unit's deposit business —
 // overview, employees, ratios, remittance bills and payment, 补缴, 缓缴,
@@ -16,7 +16,7 @@
 // every state-changing form carries a CSRF token (hidden field _csrf, and the
 // X-CSRF-Token header for htmx requests). Lists show masked ID numbers only;
 // phones and bank cards are never shown.
-package webhall
+package unithall
 
 import (
 	"bytes"
@@ -136,7 +136,7 @@ type hall struct{ d Deps }
 
 // errCSRF answers a state-changing request without a valid CSRF token, or one
 // a browser marks as coming from another site.
-var errCSRF = errs.New(errs.Forbidden, "webhall.csrf", "页面已失效或请求来源不明，请刷新页面后重新提交")
+var errCSRF = errs.New(errs.Forbidden, "unithall.csrf", "页面已失效或请求来源不明，请刷新页面后重新提交")
 
 // csrfMiddleware is echo's CSRF protection: browsers that send Sec-Fetch-Site
 // are checked by it (same-origin passes, cross-site is refused), others by the
@@ -158,7 +158,7 @@ func csrfMiddleware() echo.MiddlewareFunc {
 	})
 }
 
-const principalKey = "webhall.principal"
+const principalKey = "unithall.principal"
 
 // requireAgent admits requests with a live unit-channel session whose
 // principal may call the route: no session sends the browser to the login
@@ -234,7 +234,7 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; object-
 func (h *hall) render(c echo.Context, status int, name string, v view) error {
 	t, ok := pages[name]
 	if !ok {
-		return fmt.Errorf("webhall: no template %q", name)
+		return fmt.Errorf("unithall: no template %q", name)
 	}
 	v.CSRF, _ = c.Get("csrf").(string)
 	v.Demo = h.d.Demo && h.d.Bank != nil

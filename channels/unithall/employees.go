@@ -1,4 +1,4 @@
-package webhall
+package unithall
 
 import (
 	"bytes"
@@ -297,7 +297,7 @@ func download(c echo.Context, name, contentType string, body []byte) error {
 func parseYuan(field, s string, required bool) (money.Fen, error) {
 	if s == "" {
 		if required {
-			return 0, errs.Newf(errs.Invalid, "webhall.required", "请填写%s", field).With("field", field)
+			return 0, errs.Newf(errs.Invalid, "unithall.required", "请填写%s", field).With("field", field)
 		}
 		return 0, nil
 	}

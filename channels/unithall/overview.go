@@ -1,4 +1,4 @@
-package webhall
+package unithall
 
 import (
 	"net/http"

@@ -1,4 +1,4 @@
-package webhall_test
+package unithall_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"gjj/channels/webhall"
+	"gjj/channels/unithall"
 	"gjj/internal/access"
 	"gjj/internal/apitest"
 	"gjj/internal/app"
@@ -87,7 +87,7 @@ func hallServer(t testing.TB, a *app.App, demoMode bool) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	webhall.Register(e, webhall.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Bank: a.Bank, Demo: demoMode})
+	unithall.Register(e, unithall.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Bank: a.Bank, Demo: demoMode})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return srv

@@ -1,4 +1,4 @@
-package webhall_test
+package unithall_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"gjj/channels/webhall"
+	"gjj/channels/unithall"
 	"gjj/internal/app"
 	"gjj/internal/core/deposit"
 	"gjj/internal/demo"
@@ -84,7 +84,7 @@ func TestLogin(t *testing.T) {
 			t.Fatalf("login = %d %q: %s", p.status, p.location(), excerpt(p.body))
 		}
 		sc := strings.Join(p.header.Values("Set-Cookie"), "\n")
-		for _, attr := range []string{webhall.SessionCookie + "=", "Path=/unit", "HttpOnly", "SameSite=Lax"} {
+		for _, attr := range []string{unithall.SessionCookie + "=", "Path=/unit", "HttpOnly", "SameSite=Lax"} {
 			if !strings.Contains(sc, attr) {
 				t.Errorf("session cookie lacks %s: %s", attr, sc)
 			}
@@ -114,7 +114,7 @@ func TestLogin(t *testing.T) {
 func sessionCookie(u *user) string {
 	base, _ := url.Parse(u.base + "/unit/")
 	for _, c := range u.c.Jar.Cookies(base) {
-		if c.Name == webhall.SessionCookie {
+		if c.Name == unithall.SessionCookie {
 			return c.Value
 		}
 	}
