@@ -43,6 +43,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseResidentID$$' -fuzztime $(FUZZTIME) ./internal/platform/ident/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseUSCC$$' -fuzztime $(FUZZTIME) ./internal/platform/ident/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseSerial$$' -fuzztime $(FUZZTIME) ./internal/platform/ident/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseMobile$$' -fuzztime $(FUZZTIME) ./internal/platform/ident/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseHours$$' -fuzztime $(FUZZTIME) ./internal/channel/catalog/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseMatrix$$' -fuzztime $(FUZZTIME) ./internal/channel/catalog/
 
 clean:
 	rm -rf bin bench/out

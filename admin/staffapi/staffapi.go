@@ -18,6 +18,7 @@ import (
 	"gjj/internal/core/deposit"
 	"gjj/internal/guard"
 	"gjj/internal/identity"
+	"gjj/internal/notify"
 	"gjj/internal/platform/web"
 )
 
@@ -27,6 +28,7 @@ type Deps struct {
 	Access   *access.Enforcer
 	Deposit  *deposit.Service
 	Audit    *audit.Log
+	Notify   *notify.Service
 }
 
 // Register mounts the API.
@@ -37,6 +39,7 @@ func Register(e *echo.Echo, d Deps) {
 		Domain: func(*identity.Principal) string { return access.Center }}), h.auditReads)
 	g.GET("/accounts/:account_no/statement", h.statement)
 	h.registerDeposit(g)
+	h.registerSMS(g)
 }
 
 type handler struct {

@@ -29,14 +29,14 @@ type page struct {
 // placeholders are the entries linked from the landing page that other
 // packages will replace; each answers "建设中" with a link back.
 var placeholders = map[string]page{
-	"/web/": {"个人网上业务大厅", "缴存职工在线查询账户，办理提取、贷款等业务。"},
 	"/api/": {"接口文档", "面向手机APP、单位财务系统和政务平台的 JSON 接口说明。"},
 }
 
-// Register adds GET / and the placeholder pages GET /web/ and /api/
-// to e. Called once by the command wiring; a channel package that later
-// serves one of these paths must be registered after portal (echo keeps the
-// last handler for a path), or the placeholder removed from here.
+// Register adds GET / and the placeholder page GET /api/ to e (the
+// personal hall at /web/ is channels/webhall). Called once by the command
+// wiring; a channel package that later serves one of these paths must be
+// registered after portal (echo keeps the last handler for a path), or the
+// placeholder removed from here.
 func Register(e *echo.Echo) {
 	e.GET("/", func(c echo.Context) error {
 		return render(c, indexPage, page{Title: "首页"})

@@ -11,6 +11,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gjj/internal/access"
+	"gjj/internal/channel"
+	"gjj/internal/channel/catalog"
 	"gjj/internal/core/deposit"
 	"gjj/internal/guard"
 	"gjj/internal/identity"
@@ -22,31 +24,37 @@ type Deps struct {
 	Identity *identity.Service
 	Access   *access.Enforcer
 	Deposit  *deposit.Service
+	// Gate admits each route as its service item on the "unit" channel; nil
+	// admits everything (tests of the API alone).
+	Gate *channel.Gate
 }
 
-// Register mounts the API.
+// Register mounts the API. Every route passes the channel gate as its service
+// item (DESIGN §7): 429 channel.busy or 503 channel.closed with alternatives
+// when the unit channel is over capacity or the item is switched off.
 func Register(e *echo.Echo, d Deps) {
 	h := &handler{d}
-	e.POST("/api/unit/v1/sessions", h.login)
-	e.POST("/api/unit/v1/preregistrations", h.preregister)
+	item := func(code string) echo.MiddlewareFunc { return d.Gate.Middleware(catalog.Unit, code) }
+	e.POST("/api/unit/v1/sessions", h.login, item("ZH-01"))
+	e.POST("/api/unit/v1/preregistrations", h.preregister, item("DW-01"))
 	g := e.Group("/api/unit/v1", guard.Middleware(guard.Config{Identity: d.Identity, Access: d.Access, Channel: "unit",
 		Domain: func(p *identity.Principal) string { return "unit:" + p.UnitNo }}))
-	g.DELETE("/sessions/current", h.logout)
-	g.GET("/account", h.account)
-	g.GET("/employees", h.employees)
-	g.GET("/employees/:account_no/statement", h.statement)
-	g.POST("/employees", h.openEmployee)
-	g.POST("/employees/:account_no/seal", h.seal)
-	g.POST("/employees/:account_no/unseal", h.unseal)
-	g.POST("/employees/:account_no/transfer-in", h.transfer)
-	g.POST("/employees/:account_no/certificate", h.certificate)
-	g.PUT("/employees/:account_no/base", h.base)
-	g.PUT("/ratios", h.ratios)
-	g.POST("/remittances", h.generateBill)
-	g.POST("/supplements", h.generateSupplement)
-	g.GET("/remittances", h.bills)
-	g.GET("/remittances/:id", h.bill)
-	g.POST("/remittances/:id/payment", h.pay)
+	g.DELETE("/sessions/current", h.logout, item("ZH-01"))
+	g.GET("/account", h.account, item("DW-11"))
+	g.GET("/employees", h.employees, item("DW-11"))
+	g.GET("/employees/:account_no/statement", h.statement, item("DW-11"))
+	g.POST("/employees", h.openEmployee, item("DW-04"))
+	g.POST("/employees/:account_no/seal", h.seal, item("DW-05"))
+	g.POST("/employees/:account_no/unseal", h.unseal, item("DW-05"))
+	g.POST("/employees/:account_no/transfer-in", h.transfer, item("DW-06"))
+	g.POST("/employees/:account_no/certificate", h.certificate, item("DW-11"))
+	g.PUT("/employees/:account_no/base", h.base, item("DW-09"))
+	g.PUT("/ratios", h.ratios, item("DW-09"))
+	g.POST("/remittances", h.generateBill, item("DW-07"))
+	g.POST("/supplements", h.generateSupplement, item("DW-08"))
+	g.GET("/remittances", h.bills, item("DW-11"))
+	g.GET("/remittances/:id", h.bill, item("DW-11"))
+	g.POST("/remittances/:id/payment", h.pay, item("DW-07"))
 }
 
 type handler struct{ d Deps }

@@ -239,7 +239,7 @@ func TestUnitAPI(t *testing.T) {
 				exp.After(time.Now().Add(121*time.Minute)) {
 				t.Errorf("expires_at %q (%v), want in about 2 hours", s.ExpiresAt, err)
 			}
-			apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1})
+			apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1, "user_session": 1})
 			if e := apitest.LastAudit(t, a); e.Action != "identity.login" || e.Result != audit.ResultOK {
 				t.Errorf("login audit %+v", e.Record)
 			}

@@ -34,6 +34,8 @@ import (
 
 	"gjj/internal/access"
 	"gjj/internal/audit"
+	"gjj/internal/channel"
+	"gjj/internal/channel/catalog"
 	"gjj/internal/core/deposit"
 	"gjj/internal/exchange"
 	"gjj/internal/identity"
@@ -52,6 +54,9 @@ type Deps struct {
 	Bank *exchange.Simulator
 	// Demo shows the demo-only helpers (simulated bank transfer).
 	Demo bool
+	// Gate admits each page as its service item on the "unit" channel; nil
+	// admits everything.
+	Gate *channel.Gate
 }
 
 // Channel is the identity and audit channel of the hall.
@@ -72,7 +77,9 @@ var staticFS embed.FS
 
 // Register mounts the hall on e. Register it after channels/portal (echo keeps
 // the last handler registered for a path) or remove the portal's /unit/
-// placeholder.
+// placeholder. Every page except the static files passes the channel gate
+// first, as its service item: a closed item or a busy channel shows the
+// gate's page with the channels that can take the business now.
 func Register(e *echo.Echo, d Deps) {
 	h := &hall{d: d}
 	csrf := csrfMiddleware()
@@ -87,49 +94,50 @@ func Register(e *echo.Echo, d Deps) {
 		return nil
 	})
 	e.GET("/unit", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/unit/") })
-	e.GET("/unit/login", h.loginForm, csrf)
-	e.POST("/unit/login", h.login, csrf)
+	item := func(code string) echo.MiddlewareFunc { return d.Gate.Middleware(catalog.Unit, code) }
+	e.GET("/unit/login", h.loginForm, item("ZH-01"), csrf)
+	e.POST("/unit/login", h.login, item("ZH-01"), csrf)
 
-	page := func(method, path string, fn echo.HandlerFunc) {
-		e.Add(method, path, h.inShell(fn), csrf, h.requireAgent)
+	page := func(method, path, code string, fn echo.HandlerFunc) {
+		e.Add(method, path, h.inShell(fn), item(code), csrf, h.requireAgent)
 	}
-	page(http.MethodPost, "/unit/logout", h.logout)
-	page(http.MethodGet, "/unit/", h.overview)
+	page(http.MethodPost, "/unit/logout", "ZH-01", h.logout)
+	page(http.MethodGet, "/unit/", "DW-11", h.overview)
 
-	page(http.MethodGet, "/unit/employees", h.employees)
-	page(http.MethodGet, "/unit/employees/new", h.openForm)
-	page(http.MethodPost, "/unit/employees", h.openEmployee)
-	page(http.MethodGet, "/unit/employees/transfer", h.transferForm)
-	page(http.MethodPost, "/unit/employees/transfer", h.transfer)
-	page(http.MethodGet, "/unit/employees/import", h.importForm)
-	page(http.MethodPost, "/unit/employees/import", h.importBases)
-	page(http.MethodGet, "/unit/employees/export.xlsx", h.exportEmployees)
-	page(http.MethodGet, "/unit/employees/:account_no", h.employee)
-	page(http.MethodPost, "/unit/employees/:account_no/seal", h.seal)
-	page(http.MethodPost, "/unit/employees/:account_no/unseal", h.unseal)
-	page(http.MethodPost, "/unit/employees/:account_no/base", h.adjustBase)
-	page(http.MethodPost, "/unit/employees/:account_no/certificate", h.certificate)
+	page(http.MethodGet, "/unit/employees", "DW-11", h.employees)
+	page(http.MethodGet, "/unit/employees/new", "DW-04", h.openForm)
+	page(http.MethodPost, "/unit/employees", "DW-04", h.openEmployee)
+	page(http.MethodGet, "/unit/employees/transfer", "DW-06", h.transferForm)
+	page(http.MethodPost, "/unit/employees/transfer", "DW-06", h.transfer)
+	page(http.MethodGet, "/unit/employees/import", "DW-09", h.importForm)
+	page(http.MethodPost, "/unit/employees/import", "DW-09", h.importBases)
+	page(http.MethodGet, "/unit/employees/export.xlsx", "DW-11", h.exportEmployees)
+	page(http.MethodGet, "/unit/employees/:account_no", "DW-11", h.employee)
+	page(http.MethodPost, "/unit/employees/:account_no/seal", "DW-05", h.seal)
+	page(http.MethodPost, "/unit/employees/:account_no/unseal", "DW-05", h.unseal)
+	page(http.MethodPost, "/unit/employees/:account_no/base", "DW-09", h.adjustBase)
+	page(http.MethodPost, "/unit/employees/:account_no/certificate", "DW-11", h.certificate)
 
-	page(http.MethodGet, "/unit/ratios", h.ratiosForm)
-	page(http.MethodPost, "/unit/ratios", h.adjustRatios)
+	page(http.MethodGet, "/unit/ratios", "DW-09", h.ratiosForm)
+	page(http.MethodPost, "/unit/ratios", "DW-09", h.adjustRatios)
 
-	page(http.MethodGet, "/unit/remittances", h.remittances)
-	page(http.MethodPost, "/unit/remittances", h.generateBill)
-	page(http.MethodGet, "/unit/remittances/:id", h.bill)
-	page(http.MethodGet, "/unit/remittances/:id/bill.xlsx", h.billXLSX)
-	page(http.MethodPost, "/unit/remittances/:id/payment", h.pay)
-	page(http.MethodPost, "/unit/remittances/:id/allocation", h.allocate)
+	page(http.MethodGet, "/unit/remittances", "DW-11", h.remittances)
+	page(http.MethodPost, "/unit/remittances", "DW-07", h.generateBill)
+	page(http.MethodGet, "/unit/remittances/:id", "DW-11", h.bill)
+	page(http.MethodGet, "/unit/remittances/:id/bill.xlsx", "DW-11", h.billXLSX)
+	page(http.MethodPost, "/unit/remittances/:id/payment", "DW-07", h.pay)
+	page(http.MethodPost, "/unit/remittances/:id/allocation", "DW-07", h.allocate)
 	if d.Demo && d.Bank != nil {
-		page(http.MethodPost, "/unit/remittances/:id/simulated-transfer", h.simulateTransfer)
+		page(http.MethodPost, "/unit/remittances/:id/simulated-transfer", "DW-07", h.simulateTransfer)
 	}
 
-	page(http.MethodGet, "/unit/supplements", h.supplementForm)
-	page(http.MethodPost, "/unit/supplements", h.generateSupplement)
-	page(http.MethodGet, "/unit/deferrals", h.deferrals)
-	page(http.MethodPost, "/unit/deferrals", h.applyDeferral)
-	page(http.MethodGet, "/unit/statements", h.unitStatement)
-	page(http.MethodGet, "/unit/statements/employee", h.employeeStatement)
-	page(http.MethodGet, "/unit/logs", h.logs)
+	page(http.MethodGet, "/unit/supplements", "DW-08", h.supplementForm)
+	page(http.MethodPost, "/unit/supplements", "DW-08", h.generateSupplement)
+	page(http.MethodGet, "/unit/deferrals", "DW-10", h.deferrals)
+	page(http.MethodPost, "/unit/deferrals", "DW-10", h.applyDeferral)
+	page(http.MethodGet, "/unit/statements", "DW-11", h.unitStatement)
+	page(http.MethodGet, "/unit/statements/employee", "DW-11", h.employeeStatement)
+	page(http.MethodGet, "/unit/logs", "DW-11", h.logs)
 }
 
 type hall struct{ d Deps }

@@ -62,6 +62,11 @@ var rolePolicies = [][]string{
 	{RoleAuditor, Center, "/api/admin/v1/accounts/:account_no/statement", "GET"},
 	{RoleAuditor, Center, "/api/admin/v1/interest-runs/:year", "GET"},
 	{RoleAuditor, Center, "/api/admin/v1/audit", "GET"},
+	// The SMS outbox (full phone and text, OTPs with the outbox driver):
+	// operations, 12329 agents helping callers, auditors.
+	{RoleSysadmin, Center, "/api/admin/v1/sms-outbox", "GET"},
+	{RoleHotlineAgent, Center, "/api/admin/v1/sms-outbox", "GET"},
+	{RoleAuditor, Center, "/api/admin/v1/sms-outbox", "GET"},
 	{RoleUnitAgent, "unit:*", "/api/unit/v1/*", "GET|POST|PUT|DELETE"},
 	{RoleUnitAgent, "unit:*", "/unit/*", "GET|POST"}, // the unit online hall pages
 }

@@ -16,6 +16,7 @@ import (
 	"gjj/internal/ledger"
 	"gjj/internal/platform/config"
 	"gjj/internal/platform/dbtest"
+	"gjj/internal/platform/testenv"
 )
 
 // ---------------------------------------------------------------------------
@@ -34,6 +35,13 @@ func WithConfig(f func(*config.Config)) Option {
 	return func(o *openOptions) { o.config = append(o.config, f) }
 }
 
+// WithRedis makes the platform use the test Redis under a fresh key prefix
+// (removed when the test ends), as production does.
+func WithRedis(t testing.TB) Option {
+	addr, prefix := testenv.RedisNamespace(t)
+	return WithConfig(func(c *config.Config) { c.Redis, c.RedisPrefix = addr, prefix })
+}
+
 // BeforeOpen runs f on the database before the platform opens it (to store
 // what the platform reads when it starts).
 func BeforeOpen(f func(t testing.TB, database string)) Option {
@@ -41,16 +49,18 @@ func BeforeOpen(f func(t testing.TB, database string)) Option {
 }
 
 // EachStore runs f as the subtests "sqlite" and "mysql", each with a freshly
-// opened platform on its own empty database, demo data seeded (OpenApp).
-// The MariaDB subtest skips, or fails when GJJ_TEST_REQUIRE names mysql,
-// if MariaDB does not answer.
+// opened platform on its own empty database, demo data seeded (OpenApp): the
+// embedded default (SQLite, in-process key-value store) and production's
+// parts (MariaDB and Redis, in a key namespace of its own). The MariaDB
+// subtest skips, or fails when GJJ_TEST_REQUIRE names mysql or redis, if
+// MariaDB or Redis does not answer.
 func EachStore(t *testing.T, f func(t *testing.T, a *app.App), opts ...Option) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) {
 		f(t, OpenApp(t, SQLite(t), opts...))
 	})
 	t.Run("mysql", func(t *testing.T) {
-		f(t, OpenApp(t, "mysql:"+dbtest.MySQLDatabase(t), opts...))
+		f(t, OpenApp(t, "mysql:"+dbtest.MySQLDatabase(t), append([]Option{WithRedis(t)}, opts...)...))
 	})
 }
 
@@ -133,7 +143,7 @@ func LastAudit(t testing.TB, a *app.App) audit.Entry {
 // call of the ops, staff or unit API may write.
 var countedTables = []string{"journal_entry", "posting", "ledger_account", "audit_log", "person", "employee_account",
 	"base_history", "ratio_history", "unit", "unit_agent", "unit_prereg", "remittance", "remittance_line", "bank_receipt",
-	"deferral", "interest_run", "interest_item", "certificate"}
+	"deferral", "interest_run", "interest_item", "certificate", "credential", "user_session", "channel_binding", "sms_message"}
 
 // stateQueries select, by name, the columns of state a State holds.
 var stateQueries = map[string]string{

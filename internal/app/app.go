@@ -6,6 +6,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,20 +15,27 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"gjj/admin"
 	"gjj/admin/opsapi"
 	"gjj/admin/staffapi"
+	"gjj/channels/appapi"
 	"gjj/channels/portal"
 	"gjj/channels/unitapi"
 	"gjj/channels/unithall"
+	"gjj/channels/webhall"
 	"gjj/internal/access"
 	"gjj/internal/audit"
+	"gjj/internal/channel"
 	"gjj/internal/core/deposit"
 	"gjj/internal/demo"
 	"gjj/internal/exchange"
 	"gjj/internal/identity"
 	"gjj/internal/ledger"
+	"gjj/internal/notice"
+	"gjj/internal/notify"
 	"gjj/internal/platform/bizdate"
 	"gjj/internal/platform/config"
 	"gjj/internal/platform/date"
@@ -54,10 +62,22 @@ type App struct {
 	Policy *policy.Store
 	// Bank is the settlement bank: the in-process simulator until a bank
 	// driver is configured.
-	Bank     *exchange.Simulator
+	Bank *exchange.Simulator
+	// RealName checks bank cards and faces for real-name level L2: the
+	// in-process simulator until a provider is configured.
+	RealName *exchange.RealNameSimulator
 	Deposit  *deposit.Service
 	Identity *identity.Service
 	Access   *access.Enforcer
+	// Gate is the channel gate every channel adapter puts its routes behind:
+	// switch matrix, business hours, admission (Redis when configured) and
+	// per channel × item statistics.
+	Gate *channel.Gate
+	// Notify sends SMS: through the HTTP gateway when GJJ_SMS_GATEWAY_URL
+	// is set, otherwise into the SMS outbox that staff read.
+	Notify *notify.Service
+	// Notices are the public notices the channels show.
+	Notices *notice.Service
 }
 
 // Open opens the configured store (applying migrations), the key-value store
@@ -73,7 +93,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	} else if n > 0 {
 		log.Info("migrations applied", "count", n, "store", d.Name)
 	}
-	store, err := kv.Open(cfg.Redis, "gjj:")
+	store, err := kv.Open(cfg.Redis, cmp.Or(cfg.RedisPrefix, "gjj:"))
 	if err != nil {
 		d.Close()
 		return nil, fmt.Errorf("GJJ_REDIS: %w", err)
@@ -83,7 +103,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Dates = bizdate.New(d, a.Audit)
 	a.Ledger = ledger.New(d, a.Dates)
 	a.Policy = policy.New(d)
+	if a.Gate, err = channel.New(channel.Options{DB: d, Policy: a.Policy, Dates: a.Dates, Redis: kv.RedisClient(store),
+		KeyPrefix: cmp.Or(cfg.RedisPrefix, "gjj:"), Log: log}); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Bank = exchange.NewSimulator()
+	a.RealName = exchange.NewRealNameSimulator()
 	// Certificate rendering settings are process-wide (one platform per process).
 	deposit.VerifyBaseURL = strings.TrimSuffix(cfg.PublicURL, "/")
 	deposit.PDFFontPath = cfg.PDFFont
@@ -93,9 +119,20 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.Close()
 		return nil, err
 	}
+	gw := notify.NewOutbox()
+	if cfg.SMSGatewayURL != "" {
+		gw = notify.NewHTTPGateway(cfg.SMSGatewayURL, cfg.SMSGatewayKey, cfg.SMSSignature, nil)
+	}
+	a.Notify = notify.New(d, gw, a.Audit)
+	a.Notices = notice.New(d, a.Audit)
 	if a.Identity, err = identity.New(d, store, a.Audit, a.Access); err != nil {
 		a.Close()
 		return nil, err
+	}
+	a.Identity.RealName = a.RealName
+	a.Identity.SMS = func(ctx context.Context, phone, template string, vars map[string]string) error {
+		_, err := a.Notify.SendSMS(ctx, notify.SMS{Phone: phone, Template: template, Vars: vars})
+		return err
 	}
 	if err := a.bootstrap(ctx); err != nil {
 		a.Close()
@@ -128,6 +165,7 @@ func (a *App) SeedDemo(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	demo.RegisterCards(a.RealName)
 	r, err := demo.Seed(ctx, a.DB, a.Deposit, a.Audit, today)
 	if err != nil {
 		return false, err
@@ -136,6 +174,9 @@ func (a *App) SeedDemo(ctx context.Context) (bool, error) {
 		if err := a.Access.Grant(g); err != nil {
 			return false, err
 		}
+	}
+	if _, err := a.Notices.SeedDemo(ctx); err != nil {
+		return false, err
 	}
 	return r.Created, nil
 }
@@ -146,7 +187,13 @@ func (a *App) Server() (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("GJJ_BODY_LIMIT: %w", err)
 	}
-	e := web.New(web.Options{Logger: a.Log, BodyLimit: limit})
+	// One registry per server: the web kit's HTTP metrics and the gate's.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := a.Gate.Register(reg); err != nil {
+		return nil, err
+	}
+	e := web.New(web.Options{Logger: a.Log, BodyLimit: limit, Registry: reg})
 	checks := []web.Check{{Name: "database", Ping: a.DB.PingContext}}
 	if a.Config.Redis != "" {
 		checks = append(checks, web.Check{Name: "redis", Ping: a.KV.Ping})
@@ -154,10 +201,12 @@ func (a *App) Server() (*echo.Echo, error) {
 	web.Health(e, checks...)
 	portal.Register(e)
 	portal.RegisterVerify(e, a.Deposit)
-	unithall.Register(e, unithall.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Bank: a.Bank, Demo: a.Config.Demo})
+	webhall.Register(e, webhall.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Gate: a.Gate})
+	unithall.Register(e, unithall.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Bank: a.Bank, Demo: a.Config.Demo, Gate: a.Gate})
 	admin.Register(e)
-	unitapi.Register(e, unitapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit})
-	staffapi.Register(e, staffapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit})
+	appapi.Register(e, appapi.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Notices: a.Notices, Gate: a.Gate})
+	unitapi.Register(e, unitapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Gate: a.Gate})
+	staffapi.Register(e, staffapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Notify: a.Notify})
 	opsapi.Register(e, opsapi.Deps{Token: a.Config.OpsToken, DB: a.DB, Ledger: a.Ledger, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates})
 	return e, nil
 }
@@ -165,6 +214,9 @@ func (a *App) Server() (*echo.Echo, error) {
 // Close releases the stores.
 func (a *App) Close() error {
 	var errList []error
+	if a.Gate != nil { // flushes its statistics to the database first
+		errList = append(errList, a.Gate.Close())
+	}
 	if a.KV != nil {
 		errList = append(errList, a.KV.Close())
 	}

@@ -11,6 +11,7 @@ import (
 
 	"gjj/internal/audit"
 	"gjj/internal/core/deposit"
+	"gjj/internal/exchange"
 	"gjj/internal/identity"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/db"
@@ -45,12 +46,30 @@ type Employee struct {
 }
 
 // Employees are the demo unit's employees; the first is also its agent (经办人).
+// All but the last are registered for the personal channels with Password;
+// the last (Unregistered) is left for trying the registration.
 var Employees = []Employee{
 	{AgentID, "王建国", "13800000001", "201000000001", 1_234_567, 8_642_100},
 	{"350102198805123011", "李明", "13800000002", "201000000002", 980_000, 5_321_000},
 	{"350102199208184021", "陈芳", "13800000003", "201000000003", 756_000, 1_288_888},
 	{"35010319950203125X", "张伟", "13800000004", "201000000004", 650_000, 456_700},
 	{"350102198709230060", "林静", "13800000005", "201000000005", 1_500_000, 12_000_000},
+}
+
+// Unregistered is the demo employee without a credential: register with her
+// name, ID number and reserved mobile.
+var Unregistered = Employees[len(Employees)-1]
+
+// BankCard is the demo bank card of an employee (known to the real-name
+// simulator with the employee's reserved mobile as the bank mobile).
+func BankCard(e Employee) string { return "62220202000012" + e.AccountNo[len(e.AccountNo)-2:] }
+
+// RegisterCards tells the real-name simulator the demo employees' cards, so
+// the bank-card check (L2) passes with BankCard(e) and e.Mobile.
+func RegisterCards(sim *exchange.RealNameSimulator) {
+	for _, e := range Employees {
+		sim.AddCard(exchange.BankCard4{Name: e.Name, IDNumber: e.IDNumber, CardNo: BankCard(e), Mobile: e.Mobile})
+	}
 }
 
 // Result says what Seed did.
@@ -99,13 +118,16 @@ func Seed(ctx context.Context, d *db.DB, dep *deposit.Service, a *audit.Log, tod
 		for _, emp := range Employees {
 			in.Employees = append(in.Employees, deposit.ImportEmployee{
 				ImportPerson: deposit.ImportPerson{IDNumber: emp.IDNumber, Name: emp.Name, Mobile: emp.Mobile},
-				AccountNo:    emp.AccountNo, BankCard: "62220202000012" + emp.AccountNo[len(emp.AccountNo)-2:], Base: emp.Base,
+				AccountNo:    emp.AccountNo, BankCard: BankCard(emp), Base: emp.Base,
 				StartMonth: in.FirstMonth, PaidThrough: in.PaidThrough, Opening: emp.Opening})
 		}
 		if _, err := dep.ImportUnitTx(ctx, tx, in); err != nil {
 			return err
 		}
 		for _, emp := range Employees {
+			if emp == Unregistered {
+				continue
+			}
 			totp := "" // employees log in with a password; unit agents also need TOTP
 			if emp.IDNumber == AgentID {
 				totp = TOTPSecret
@@ -115,6 +137,9 @@ func Seed(ctx context.Context, d *db.DB, dep *deposit.Service, a *audit.Log, tod
 				return err
 			}
 			if err := credential(ctx, tx, "person", personID, hash, totp); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE person SET real_name_level = 1 WHERE id = ?`, personID); err != nil {
 				return err
 			}
 		}

@@ -53,6 +53,41 @@ func Middleware(cfg Config) echo.MiddlewareFunc {
 	}
 }
 
+// ErrNotPerson answers a personal-channel route called with a session that is
+// not a person's (staff or unit-agent sessions live on other channels anyway).
+var ErrNotPerson = identity.ErrNoSession
+
+// Person authenticates "Authorization: Bearer <token>" against the personal
+// channel's sessions (app, wechat, kiosk …) and admits only persons, at least
+// at minLevel (403 identity.level_required otherwise). There is no casbin
+// check: a person may call every personal route, and each handler reads only
+// the data of the principal's own person (Principal(c).PersonID()).
+func Person(id *identity.Service, channel string, minLevel int) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			token, ok := BearerToken(c)
+			if !ok {
+				return identity.ErrNoSession
+			}
+			ctx := c.Request().Context()
+			p, err := id.Session(ctx, token, channel)
+			if err != nil {
+				return err
+			}
+			if p.Kind != "person" {
+				return ErrNotPerson
+			}
+			if p.Level < minLevel {
+				return identity.ErrLevelRequired
+			}
+			ctx = reqctx.WithActor(ctx, reqctx.Actor{ID: p.Subject, Channel: channel})
+			c.SetRequest(c.Request().WithContext(ctx))
+			c.Set(principalKey, p)
+			return next(c)
+		}
+	}
+}
+
 // Principal returns the principal Middleware put on the request (nil outside it).
 func Principal(c echo.Context) *identity.Principal {
 	p, _ := c.Get(principalKey).(*identity.Principal)

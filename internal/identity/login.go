@@ -11,6 +11,7 @@ import (
 
 	"gjj/internal/access"
 	"gjj/internal/audit"
+	"gjj/internal/exchange"
 	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/ident"
@@ -24,11 +25,25 @@ type Principal struct {
 	Subject   string `json:"subject"`    // casbin subject: "staff:<username>" or "person:<id>"
 	Name      string `json:"name"`
 	UnitNo    string `json:"unit_no,omitempty"` // agents: the unit they act for
+	// Level is the real-name level of a person's session (DESIGN §5): 1
+	// registered, 2 real-name verified. Level 3 is per operation (StepUp).
+	Level int `json:"level,omitempty"`
 }
 
-// Lockout policy: after MaxFailures wrong passwords or codes in a row the
-// credential is locked for LockFor.
+// PersonID is the person a "person" or "agent" principal stands for (0 for staff).
+func (p *Principal) PersonID() int64 {
+	if p == nil || p.Kind == "staff" {
+		return 0
+	}
+	return p.SubjectID
+}
+
+// Lockout policy: after SlowAfter wrong passwords or codes in a row each
+// further try must wait SlowDelay after the last failure (a delay in place of a
+// captcha); after MaxFailures the credential is locked for LockFor.
 const (
+	SlowAfter   = 3
+	SlowDelay   = 30 * time.Second
 	MaxFailures = 5
 	LockFor     = 15 * time.Minute
 )
@@ -39,6 +54,7 @@ var (
 	ErrBadCredentials = errs.New(errs.Unauthenticated, "identity.bad_credentials", "用户名、密码或动态口令不正确")
 	ErrLocked         = errs.New(errs.Unauthenticated, "identity.locked", "连续登录失败次数过多，账户已暂时锁定，请 15 分钟后再试")
 	ErrNotAgent       = errs.New(errs.Unauthenticated, "identity.not_agent", "您不是该单位的经办人，或单位账号不正确")
+	ErrSlowDown       = errs.New(errs.Busy, "identity.retry_later", "登录失败次数较多，请稍后再试")
 )
 
 // Service checks credentials and keeps sessions.
@@ -50,7 +66,15 @@ type Service struct {
 	now    func() time.Time
 	// dummyHash makes unknown logins cost as much as wrong passwords.
 	dummyHash string
+	// SMS sends the OTPs and account notices; set by the wiring (nil: OTPs
+	// cannot be sent and their requests answer identity.sms_unavailable).
+	SMS SMSFunc
+	// RealName checks bank cards and faces for level L2; set by the wiring.
+	RealName exchange.RealName
 }
+
+// SetClock replaces the wall clock (tests and demos only).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 // New returns the identity service.
 func New(d *db.DB, store kv.Store, a *audit.Log, en *access.Enforcer) (*Service, error) {
@@ -68,7 +92,10 @@ type credentialRow struct {
 	TOTPSecret   string     `db:"totp_secret"`
 	Failed       int        `db:"failed_logins"`
 	LockedUntil  *time.Time `db:"locked_until"`
+	LastFailed   *time.Time `db:"last_failed_at"`
 }
+
+const credentialCols = `c.id, c.subject_id, c.password_hash, c.totp_secret, c.failed_logins, c.locked_until, c.last_failed_at`
 
 // LoginStaff checks a staff member's username, password and TOTP code (always
 // required) and returns the principal. Failures are audited.
@@ -79,7 +106,7 @@ func (s *Service) LoginStaff(ctx context.Context, username, password, code strin
 		Name   string `db:"display_name"`
 		Status string `db:"status"`
 	}
-	err := s.db.GetContext(ctx, &row, `SELECT c.id, c.subject_id, c.password_hash, c.totp_secret, c.failed_logins, c.locked_until, s.display_name, s.status
+	err := s.db.GetContext(ctx, &row, `SELECT `+credentialCols+`, s.display_name, s.status
 		FROM staff_user s JOIN credential c ON c.subject_type = 'staff' AND c.subject_id = s.id WHERE s.username = ?`, username)
 	if db.NoRows(err) || (err == nil && row.Status != "active") {
 		_, _ = CheckPassword(s.dummyHash, password)
@@ -110,7 +137,7 @@ func (s *Service) LoginAgent(ctx context.Context, unitCode, idNumber, password, 
 		Name   string `db:"name"`
 		UnitNo string `db:"unit_no"`
 	}
-	err = s.db.GetContext(ctx, &row, `SELECT c.id, c.subject_id, c.password_hash, c.totp_secret, c.failed_logins, c.locked_until, p.name, u.unit_no
+	err = s.db.GetContext(ctx, &row, `SELECT `+credentialCols+`, p.name, u.unit_no
 		FROM person p JOIN credential c ON c.subject_type = 'person' AND c.subject_id = p.id
 		JOIN unit_agent ua ON ua.person_id = p.id JOIN unit u ON u.id = ua.unit_id
 		WHERE p.id_type = '01' AND p.id_number = ? AND (u.unit_no = ? OR u.uscc = ?)`, id.Number(), unitCode, strings.ToUpper(unitCode))
@@ -140,7 +167,12 @@ func (s *Service) verify(ctx context.Context, c credentialRow, password, code st
 	now := s.now().UTC()
 	if c.LockedUntil != nil && c.LockedUntil.After(now) {
 		s.auditLogin(ctx, subject, "locked")
-		return ErrLocked
+		return ErrLocked.With("retry_after_s", int(c.LockedUntil.Sub(now).Seconds())+1)
+	}
+	if c.Failed >= SlowAfter && c.LastFailed != nil {
+		if wait := c.LastFailed.Add(SlowDelay).Sub(now); wait > 0 {
+			return ErrSlowDown.With("retry_after_s", int(wait.Seconds())+1)
+		}
 	}
 	ok, err := CheckPassword(c.PasswordHash, password)
 	if err != nil {
@@ -150,19 +182,13 @@ func (s *Service) verify(ctx context.Context, c credentialRow, password, code st
 		ok = s.checkTOTP(ctx, c.ID, c.TOTPSecret, code, now)
 	}
 	if !ok {
-		failed := c.Failed + 1
-		var locked any
-		if failed >= MaxFailures {
-			locked = now.Add(LockFor).Truncate(time.Microsecond)
-			failed = 0
-		}
-		if _, err := s.db.ExecContext(ctx, `UPDATE credential SET failed_logins = ?, locked_until = ?, updated_at = ? WHERE id = ?`,
-			failed, locked, db.Now(), c.ID); err != nil {
-			return fmt.Errorf("count failed login: %w", err)
+		locked, err := s.countFailure(ctx, c.ID, now)
+		if err != nil {
+			return err
 		}
 		s.auditLogin(ctx, subject, "refused")
-		if locked != nil {
-			return ErrLocked
+		if locked {
+			return ErrLocked.With("retry_after_s", int(LockFor.Seconds()))
 		}
 		return ErrBadCredentials
 	}
@@ -173,6 +199,24 @@ func (s *Service) verify(ctx context.Context, c credentialRow, password, code st
 	}
 	s.auditLogin(ctx, subject, audit.ResultOK)
 	return nil
+}
+
+// countFailure adds one failure to the credential atomically (concurrent wrong
+// tries all count) and locks it when the count reaches MaxFailures; it
+// reports whether this failure locked it.
+func (s *Service) countFailure(ctx context.Context, credID int64, now time.Time) (bool, error) {
+	at := now.Truncate(time.Microsecond)
+	if _, err := s.db.ExecContext(ctx, `UPDATE credential SET failed_logins = failed_logins + 1, last_failed_at = ?, updated_at = ? WHERE id = ?`,
+		at, db.Now(), credID); err != nil {
+		return false, fmt.Errorf("count failed login: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE credential SET failed_logins = 0, locked_until = ?, updated_at = ? WHERE id = ? AND failed_logins >= ?`,
+		now.Add(LockFor).Truncate(time.Microsecond), db.Now(), credID, MaxFailures)
+	if err != nil {
+		return false, fmt.Errorf("lock credential: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 // checkTOTP validates a 6-digit code (±1 step of 30 s) and refuses a code

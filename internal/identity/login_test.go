@@ -3,42 +3,16 @@ package identity_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/pquerna/otp/totp"
 
+	"gjj/internal/apitest"
 	"gjj/internal/app"
 	"gjj/internal/demo"
 	"gjj/internal/identity"
-	"gjj/internal/platform/config"
-	"gjj/internal/platform/dbtest"
 )
-
-// eachApp runs f on a demo-seeded platform on SQLite and on MariaDB.
-func eachApp(t *testing.T, f func(t *testing.T, a *app.App)) {
-	specs := map[string]func(t *testing.T) string{
-		"sqlite": func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "gjj.db") },
-		"mysql":  func(t *testing.T) string { return "mysql:" + dbtest.MySQLDatabase(t) },
-	}
-	for _, name := range []string{"sqlite", "mysql"} {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			a, err := app.Open(ctx, config.Config{Database: specs[name](t), Addr: ":0", LogLevel: "error", BodyLimit: "1M"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { a.Close() })
-			if _, err := a.SeedDemo(ctx); err != nil {
-				t.Fatal(err)
-			}
-			f(t, a)
-		})
-	}
-}
 
 // code returns the demo TOTP code for a moment.
 func code(t *testing.T, at time.Time) string {
@@ -50,7 +24,7 @@ func code(t *testing.T, at time.Time) string {
 }
 
 func TestStaffLogin(t *testing.T) {
-	eachApp(t, func(t *testing.T, a *app.App) {
+	apitest.EachStore(t, func(t *testing.T, a *app.App) {
 		ctx := context.Background()
 		now := time.Now()
 		p, err := a.Identity.LoginStaff(ctx, "Checker", demo.Password, code(t, now))
@@ -72,18 +46,25 @@ func TestStaffLogin(t *testing.T) {
 				t.Errorf("LoginStaff(%s, …) = %v, want bad credentials", b.user, err)
 			}
 		}
-		// Five failures in a row lock the account, even for the right password.
-		for range 3 {
+		// Five failures in a row lock the account, even for the right password
+		// (from the third on, each try waits identity.SlowDelay).
+		clk := &clock{t: time.Now()}
+		a.Identity.SetClock(clk.now)
+		if _, err := a.Identity.LoginStaff(ctx, "reviewer", "wrong", ""); !errors.Is(err, identity.ErrSlowDown) {
+			t.Fatalf("fourth try at once: %v, want retry later", err)
+		}
+		for range 2 {
+			clk.add(identity.SlowDelay)
 			_, _ = a.Identity.LoginStaff(ctx, "reviewer", "wrong", "")
 		}
-		if _, err := a.Identity.LoginStaff(ctx, "reviewer", demo.Password, code(t, now.Add(30*time.Second))); !errors.Is(err, identity.ErrLocked) {
+		if _, err := a.Identity.LoginStaff(ctx, "reviewer", demo.Password, code(t, clk.now())); !errors.Is(err, identity.ErrLocked) {
 			t.Fatalf("after 5 failures: %v, want locked", err)
 		}
 	})
 }
 
 func TestAgentLoginAndSessions(t *testing.T) {
-	eachApp(t, func(t *testing.T, a *app.App) {
+	apitest.EachStore(t, func(t *testing.T, a *app.App) {
 		ctx := context.Background()
 		p, err := a.Identity.LoginAgent(ctx, demo.UnitNo, demo.AgentID, demo.Password, code(t, time.Now()))
 		if err != nil || p.UnitNo != demo.UnitNo || p.Kind != "agent" {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"gjj/internal/channel/catalog"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/money"
@@ -26,7 +27,7 @@ const (
 	KindEnum     Kind = "enum"     // one of Spec.Options; read with Store.String
 	KindBool     Kind = "bool"     // "true" or "false"; read with Store.Bool
 	KindMonthDay Kind = "monthday" // "MM-DD" that exists in every year; read with Store.MonthDay
-	KindJSON     Kind = "json"     // a JSON document for structured rules (none registered yet); read with Store.String
+	KindJSON     Kind = "json"     // a JSON document for structured rules (channel.matrix, channel.capacity); read with Store.String
 )
 
 // The rounding modes of deposit.rounding (domain.md §1.5): truncate, round half
@@ -113,6 +114,11 @@ const (
 	LoanRateFirstGT5Y       = "loan.rate.first.gt5y"
 	LoanRateSecondLE5Y      = "loan.rate.second.le5y"
 	LoanRateSecondGT5Y      = "loan.rate.second.gt5y"
+
+	// §4.4: the channel gate's switch matrix and admission capacities
+	// (JSON documents, see internal/channel/catalog).
+	ChannelMatrix   = "channel.matrix"
+	ChannelCapacity = "channel.capacity"
 )
 
 // registry holds every known parameter. Each validator is written out per key
@@ -162,6 +168,13 @@ var registry = func() map[string]Spec {
 		ppm(LoanRateFirstGT5Y, "首套住房公积金贷款年利率（五年以上）", 0, 100_000),
 		ppm(LoanRateSecondLE5Y, "二套住房公积金贷款年利率下限（五年以下含五年）", 0, 100_000),
 		ppm(LoanRateSecondGT5Y, "二套住房公积金贷款年利率下限（五年以上）", 0, 100_000),
+
+		jsonDoc(ChannelMatrix, "渠道服务事项开关矩阵",
+			`JSON 对象：channels 给出每个渠道的总开关（true/false）；items 按服务事项代码给出 enabled（事项总开关）和 channels（各渠道的 enabled、可选的办理时间 hours 如 "08:30-17:30"、单笔限额 single_limit_fen 和单日限额 daily_limit_fen，单位为分，0 为不限）`,
+			func(v string) error { _, err := catalog.ParseMatrix(v); return err }),
+		jsonDoc(ChannelCapacity, "渠道流量容量",
+			`JSON 对象：每个渠道的 query（查询）、apply（申请）、fund（资金）三类事项各给出 rate_per_s（每秒受理数，0.001 至 100000，最多三位小数）和 burst（瞬时最多受理数，1 至 100000）`,
+			func(v string) error { _, err := catalog.ParseCapacity(v); return err }),
 	}
 	m := make(map[string]Spec, len(specs))
 	for _, s := range specs {
@@ -321,6 +334,20 @@ func boolean(key, title string) Spec {
 	return s
 }
 
+// jsonDoc is a KindJSON parameter checked by parse, whose error message
+// (Chinese, naming the offending place) is shown after the title.
+func jsonDoc(key, title, allowed string, parse func(string) error) Spec {
+	s := Spec{Key: key, Kind: KindJSON, Title: title, Allowed: allowed}
+	s.Validate = func(v string) error {
+		if err := parse(v); err != nil {
+			return errs.Newf(errs.Invalid, "policy.invalid_value", "参数「%s」的取值不正确：%s", s.Title, err.Error()).
+				With("key", s.Key).With("allowed", s.Allowed).With("reason", err.Error())
+		}
+		return nil
+	}
+	return s
+}
+
 func monthDay(key, title string) Spec {
 	s := Spec{Key: key, Kind: KindMonthDay, Title: title, Allowed: "MM-DD 格式的日期（每年都存在，不可为 02-29），例如 07-01"}
 	s.Validate = func(v string) error {
@@ -416,4 +443,10 @@ var defaults = []seedVersion{
 	{LoanRateFirstGT5Y, "26000", "2025-05-08"},
 	{LoanRateSecondLE5Y, "25250", "2025-05-08"},
 	{LoanRateSecondGT5Y, "30750", "2025-05-08"},
+
+	// §4.4: every channel on, items on the channels of their kind all day,
+	// online limits on a person's fund-moving items; capacities per channel
+	// and class (internal/channel/catalog).
+	{ChannelMatrix, catalog.DefaultMatrixJSON(), defaultFrom},
+	{ChannelCapacity, catalog.DefaultCapacityJSON(), defaultFrom},
 }

@@ -12,9 +12,10 @@ const unitCols = `id, unit_no, uscc, name, address, legal_rep, payday, bank_code
 
 const employeeCols = `e.id, e.account_no, e.person_id, e.unit_id, e.status, e.prev_status, e.base_fen, e.reserved_mobile, e.bank_card,
 	e.start_month, e.paid_through, e.carry_fen, e.status_reason, e.status_on, e.opened_on, e.closed_on, e.ledger_account_id,
-	e.created_at, e.updated_at, p.id_type, p.id_number, p.name, l.balance_fen`
+	e.created_at, e.updated_at, p.id_type, p.id_number, p.name, l.balance_fen, u.unit_no, u.name AS unit_name`
 
-const employeeFrom = ` FROM employee_account e JOIN person p ON p.id = e.person_id JOIN ledger_account l ON l.id = e.ledger_account_id`
+const employeeFrom = ` FROM employee_account e JOIN person p ON p.id = e.person_id JOIN ledger_account l ON l.id = e.ledger_account_id
+	JOIN unit u ON u.id = e.unit_id`
 
 // Unit returns the unit with the unit number (ErrUnitNotFound).
 func (s *Service) Unit(ctx context.Context, unitNo string) (*Unit, error) {
@@ -45,6 +46,23 @@ func lockUnit(ctx context.Context, tx *db.Tx, unitNo string) (*Unit, error) {
 		return nil, fmt.Errorf("lock unit %s: %w", unitNo, err)
 	}
 	return &u, nil
+}
+
+// PersonAccount returns the person's employee account: the open one, or when
+// every account of the person is closed the most recent (ErrEmployeeNotFound
+// when the person never had one). Personal channels call it with the person
+// of the session, so a person only ever reads their own account.
+func (s *Service) PersonAccount(ctx context.Context, personID int64) (*Employee, error) {
+	var e Employee
+	err := s.db.GetContext(ctx, &e, `SELECT `+employeeCols+employeeFrom+` WHERE e.person_id = ?
+		ORDER BY CASE WHEN e.status IN ('03', '04', '05') THEN 1 ELSE 0 END, e.id DESC LIMIT 1`, personID)
+	if db.NoRows(err) {
+		return nil, ErrEmployeeNotFound.With("person", personID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read account of person %d: %w", personID, err)
+	}
+	return &e, nil
 }
 
 // Employee returns the employee account with the account number (ErrEmployeeNotFound).

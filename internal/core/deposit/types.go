@@ -76,6 +76,8 @@ type Employee struct {
 	IDNumber string    `db:"id_number" json:"-"`
 	Name     string    `db:"name" json:"name"`
 	Balance  money.Fen `db:"balance_fen" json:"balance_fen"`
+	UnitNo   string    `db:"unit_no" json:"unit_no"`
+	UnitName string    `db:"unit_name" json:"unit_name"`
 }
 
 // Closed reports whether the account is in a terminal status (03, 04, 05).

@@ -20,6 +20,9 @@ type Config struct {
 	// Redis is "host:port" or a redis:// URL; empty means in-process cache,
 	// sessions and limiters (one instance only).
 	Redis string `env:"GJJ_REDIS"`
+	// RedisPrefix prefixes every key the platform writes to Redis, so several
+	// deployments (or test runs) can share one Redis.
+	RedisPrefix string `env:"GJJ_REDIS_PREFIX" envDefault:"gjj:"`
 	// Addr is the listen address of `gjj serve`.
 	Addr string `env:"GJJ_ADDR" envDefault:":8080"`
 	// Demo seeds demo data into an empty database at `gjj serve` start.
@@ -38,6 +41,15 @@ type Config struct {
 	// PDFFont is a TrueType font with Chinese glyphs for PDFs; empty probes
 	// the Debian fonts-lxgw-wenkai path.
 	PDFFont string `env:"GJJ_PDF_FONT"`
+	// SMSGatewayURL is the HTTP SMS gateway (internal/notify); empty keeps
+	// messages in the SMS outbox (staff read them, nothing is sent).
+	SMSGatewayURL string `env:"GJJ_SMS_GATEWAY_URL"`
+	// SMSGatewayKey is the gateway's API key, also the HMAC key of request
+	// signatures; required with SMSGatewayURL.
+	SMSGatewayKey string `env:"GJJ_SMS_GATEWAY_KEY"`
+	// SMSSignature is the registered SMS signature put before every text,
+	// e.g. "【某市住房公积金】"; required with SMSGatewayURL.
+	SMSSignature string `env:"GJJ_SMS_SIGNATURE"`
 }
 
 // Load reads the configuration from the environment map (os.Environ as a map
@@ -101,6 +113,36 @@ func (c Config) Validate() error {
 	}
 	if _, err := ParseSize(c.BodyLimit); err != nil {
 		return fmt.Errorf(`GJJ_BODY_LIMIT=%q: want a size such as "512K" or "1M"`, c.BodyLimit)
+	}
+	if err := c.validateSMS(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// validateSMS checks the SMS gateway settings: none, or a URL with a key and
+// a signature. The key is never shown.
+func (c Config) validateSMS() error {
+	if c.SMSGatewayURL == "" {
+		if c.SMSGatewayKey != "" {
+			return fmt.Errorf("GJJ_SMS_GATEWAY_KEY is set but GJJ_SMS_GATEWAY_URL is empty: set both, or neither for the SMS outbox")
+		}
+		return nil
+	}
+	if u, err := url.Parse(c.SMSGatewayURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		shown := redact(c.SMSGatewayURL)
+		if i := strings.IndexByte(shown, '?'); i >= 0 {
+			shown = shown[:i] + "?…" // a query may carry a key
+		}
+		return fmt.Errorf(`GJJ_SMS_GATEWAY_URL=%q: want the gateway's http(s) URL without credentials, such as "https://sms.example.com/send"`, shown)
+	}
+	if len(c.SMSGatewayKey) < 16 || strings.ContainsFunc(c.SMSGatewayKey, func(r rune) bool { return r <= ' ' || r > '~' }) {
+		return fmt.Errorf("GJJ_SMS_GATEWAY_KEY: want at least 16 printable ASCII characters without spaces when GJJ_SMS_GATEWAY_URL is set")
+	}
+	sig := []rune(c.SMSSignature)
+	if len(sig) < 4 || len(sig) > 18 || sig[0] != '【' || sig[len(sig)-1] != '】' ||
+		strings.ContainsFunc(string(sig[1:len(sig)-1]), func(r rune) bool { return r < ' ' || r == '【' || r == '】' }) {
+		return fmt.Errorf(`GJJ_SMS_SIGNATURE=%q: want the registered signature in 【】 (2–16 characters inside), such as "【某市住房公积金】"`, c.SMSSignature)
 	}
 	return nil
 }

@@ -19,6 +19,8 @@ func TestLoad(t *testing.T) {
 		{"GJJ_DATABASE": "mysql:gjj:gjj@tcp(127.0.0.1:3306)/gjj?parseTime=true&loc=UTC", "GJJ_REDIS": "127.0.0.1:6379"},
 		{"GJJ_REDIS": "redis://:secret@127.0.0.1:6379/2", "GJJ_ADDR": "127.0.0.1:9000", "GJJ_DEMO": "1"},
 		{"GJJ_DEMO": "true", "GJJ_LOG_LEVEL": "debug", "GJJ_BODY_LIMIT": "512K"},
+		{"GJJ_SMS_GATEWAY_URL": "https://sms.example.com/send", "GJJ_SMS_GATEWAY_KEY": "0123456789abcdef", "GJJ_SMS_SIGNATURE": "【某市住房公积金】"},
+		{"GJJ_SMS_SIGNATURE": "【某市住房公积金】"}, // unused without a gateway
 	}
 	for _, env := range good {
 		if _, err := config.Load(env); err != nil {
@@ -40,6 +42,16 @@ func TestLoad(t *testing.T) {
 		{map[string]string{"GJJ_LOG_LEVEL": "loud"}, "GJJ_LOG_LEVEL", ""},
 		{map[string]string{"GJJ_BODY_LIMIT": "2T"}, "GJJ_BODY_LIMIT", ""},
 		{map[string]string{"GJJ_BODY_LIMIT": "0"}, "GJJ_BODY_LIMIT", ""},
+		{map[string]string{"GJJ_SMS_GATEWAY_URL": "ftp://sms.example.com", "GJJ_SMS_GATEWAY_KEY": "0123456789abcdef", "GJJ_SMS_SIGNATURE": "【某市】"}, "GJJ_SMS_GATEWAY_URL", ""},
+		{map[string]string{"GJJ_SMS_GATEWAY_URL": "https://u:s3cret@sms.example.com/", "GJJ_SMS_GATEWAY_KEY": "0123456789abcdef", "GJJ_SMS_SIGNATURE": "【某市】"}, "GJJ_SMS_GATEWAY_URL", "s3cret"},
+		{map[string]string{"GJJ_SMS_GATEWAY_URL": "sms.example.com/send?key=s3cret", "GJJ_SMS_GATEWAY_KEY": "0123456789abcdef", "GJJ_SMS_SIGNATURE": "【某市】"}, "GJJ_SMS_GATEWAY_URL", "s3cret"},
+		{map[string]string{"GJJ_SMS_GATEWAY_URL": "https://sms.example.com/send", "GJJ_SMS_SIGNATURE": "【某市】"}, "GJJ_SMS_GATEWAY_KEY", ""},
+		{map[string]string{"GJJ_SMS_GATEWAY_URL": "https://sms.example.com/send", "GJJ_SMS_GATEWAY_KEY": "short-s3cret", "GJJ_SMS_SIGNATURE": "【某市】"}, "GJJ_SMS_GATEWAY_KEY", "s3cret"},
+		{map[string]string{"GJJ_SMS_GATEWAY_URL": "https://sms.example.com/send", "GJJ_SMS_GATEWAY_KEY": "0123456789abcdef s3cret"}, "GJJ_SMS_GATEWAY_KEY", "s3cret"},
+		{map[string]string{"GJJ_SMS_GATEWAY_URL": "https://sms.example.com/send", "GJJ_SMS_GATEWAY_KEY": "0123456789abcdef"}, "GJJ_SMS_SIGNATURE", ""},
+		{map[string]string{"GJJ_SMS_GATEWAY_URL": "https://sms.example.com/send", "GJJ_SMS_GATEWAY_KEY": "0123456789abcdef", "GJJ_SMS_SIGNATURE": "某市住房公积金"}, "GJJ_SMS_SIGNATURE", ""},
+		{map[string]string{"GJJ_SMS_GATEWAY_URL": "https://sms.example.com/send", "GJJ_SMS_GATEWAY_KEY": "0123456789abcdef", "GJJ_SMS_SIGNATURE": "【】"}, "GJJ_SMS_SIGNATURE", ""},
+		{map[string]string{"GJJ_SMS_GATEWAY_KEY": "0123456789abcdef-s3cret"}, "GJJ_SMS_GATEWAY_KEY", "s3cret"},
 	}
 	for _, b := range bad {
 		_, err := config.Load(b.env)

@@ -55,6 +55,17 @@ func NewRedis(addr, prefix string) (Store, error) {
 	return &redisStore{client: redis.NewClient(opts), prefix: prefix}, nil
 }
 
+// RedisClient returns the go-redis client under s when s is the Redis store,
+// for libraries that need the client itself (the channel gate's redis_rate
+// limiter), or nil for the in-process store. Keys written through it are not
+// prefixed: the caller adds its own. The client is closed with s.
+func RedisClient(s Store) *redis.Client {
+	if r, ok := s.(*redisStore); ok {
+		return r.client
+	}
+	return nil
+}
+
 // wrap classifies a Redis error: replies from the server (a bug such as
 // WRONGTYPE) and context errors stay plain; anything else means Redis cannot
 // be reached and becomes ErrUnavailable.

@@ -9,7 +9,9 @@ package testenv
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"net"
 	"os"
 	"strings"
@@ -18,6 +20,8 @@ import (
 	"time"
 
 	_ "github.com/go-sql-driver/mysql" // the MariaDB suite
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Required reports whether the named suite ("mysql" or "redis") must run.
@@ -95,4 +99,30 @@ func redact(dsn string) string {
 		}
 	}
 	return dsn
+}
+
+// RedisNamespace returns the test Redis address and a fresh key prefix
+// ("gjjt:<random>:") whose keys are deleted when the test ends, so tests in
+// parallel packages never see each other's keys. Skips like RedisAddr.
+func RedisNamespace(t testing.TB) (addr, prefix string) {
+	t.Helper()
+	addr = RedisAddr(t)
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	prefix = "gjjt:" + hex.EncodeToString(b[:]) + ":"
+	t.Cleanup(func() {
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		defer c.Close()
+		ctx := context.Background()
+		iter := c.Scan(ctx, 0, prefix+"*", 200).Iterator()
+		for iter.Next(ctx) {
+			c.Del(ctx, iter.Val())
+		}
+		if err := iter.Err(); err != nil {
+			t.Errorf("clean up Redis keys %s*: %v", prefix, err)
+		}
+	})
+	return addr, prefix
 }

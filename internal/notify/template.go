@@ -1,0 +1,159 @@
+package notify
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"gjj/internal/platform/errs"
+)
+
+// Mask replaces the value of a secret variable in the stored text of a
+// message sent through any driver but the outbox.
+const Mask = "******"
+
+// MaxText is the longest message text, in characters, SendSMS accepts after
+// rendering (without the signature); MaxVar the longest variable value.
+const (
+	MaxText = 300
+	MaxVar  = 64
+)
+
+// Template is one SMS template: a stable id, Chinese text with {var}
+// placeholders, and the variables whose values are secret (masked in the
+// stored text unless the outbox driver delivers).
+type Template struct {
+	ID     string
+	Text   string
+	Secret []string
+}
+
+// Vars returns the template's variable names in order of first appearance.
+func (t Template) Vars() []string {
+	var out []string
+	for _, p := range parse(t.Text) {
+		if p.name != "" && !slices.Contains(out, p.name) {
+			out = append(out, p.name)
+		}
+	}
+	return out
+}
+
+// The template ids (DESIGN §5, domain.md §6). Variables:
+//
+//	otp.register, otp.login, otp.reset, otp.step_up, otp.change_mobile: code (secret)
+//	identity.registered, identity.password_changed: name
+//	identity.mobile_changed: name, mobile (the new number, masked: "139****0000")
+//	deposit.credited: name, date (e.g. "07月15日"), account_tail (last 4
+//	digits of the account), amount, balance (yuan strings such as "1,234.50")
+const (
+	OTPRegister             = "otp.register"
+	OTPLogin                = "otp.login"
+	OTPReset                = "otp.reset"
+	OTPStepUp               = "otp.step_up"
+	OTPChangeMobile         = "otp.change_mobile"
+	IdentityRegistered      = "identity.registered"
+	IdentityPasswordChanged = "identity.password_changed"
+	IdentityMobileChanged   = "identity.mobile_changed"
+	DepositCredited         = "deposit.credited"
+)
+
+// templates is the registry, in the style of domain.md §6 (尊敬的{姓名}：…).
+var templates = []Template{
+	{ID: OTPRegister, Text: "您的验证码为{code}，5分钟内有效，用于注册住房公积金网上服务。请勿告诉他人。", Secret: []string{"code"}},
+	{ID: OTPLogin, Text: "您的验证码为{code}，5分钟内有效，用于登录住房公积金网上服务。请勿告诉他人。", Secret: []string{"code"}},
+	{ID: OTPReset, Text: "您的验证码为{code}，5分钟内有效，用于重置住房公积金网上服务登录密码。请勿告诉他人。", Secret: []string{"code"}},
+	{ID: OTPStepUp, Text: "您的验证码为{code}，5分钟内有效，用于确认本次住房公积金业务办理。请勿告诉他人。", Secret: []string{"code"}},
+	{ID: OTPChangeMobile, Text: "您的验证码为{code}，5分钟内有效，用于变更住房公积金预留手机号码。请勿告诉他人。", Secret: []string{"code"}},
+	{ID: IdentityRegistered, Text: "尊敬的{name}：您已成功注册住房公积金网上服务，今后可在网上业务大厅、手机APP、微信公众号等渠道使用同一账号登录。如非本人操作，请致电12329。"},
+	{ID: IdentityPasswordChanged, Text: "尊敬的{name}：您的住房公积金网上服务登录密码已修改。如非本人操作，请立即致电12329。"},
+	{ID: IdentityMobileChanged, Text: "尊敬的{name}：您在住房公积金中心预留的手机号码已变更为{mobile}。如非本人操作，请立即致电12329。"},
+	{ID: DepositCredited, Text: "尊敬的{name}：{date}您尾号{account_tail}的公积金账户汇缴到账{amount}元，当前余额{balance}元。"},
+}
+
+// Templates returns a copy of the template registry. Any package may call it.
+func Templates() []Template {
+	out := make([]Template, len(templates))
+	for i, t := range templates {
+		t.Secret = slices.Clone(t.Secret)
+		out[i] = t
+	}
+	return out
+}
+
+// ErrBadTemplate is returned for an unknown template id, a missing or empty
+// variable, or a variable value that is too long or holds control characters:
+// a bug in the caller (details name the template and the variable).
+var ErrBadTemplate = errs.New(errs.Invalid, "notify.bad_template", "短信模板或模板变量不正确")
+
+// ErrTooLong is returned when the rendered text exceeds MaxText characters.
+var ErrTooLong = errs.Newf(errs.Invalid, "notify.text_too_long", "短信内容过长（最多 %d 个字）", MaxText)
+
+func lookup(id string) (Template, bool) {
+	for _, t := range templates {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return Template{}, false
+}
+
+// part is a piece of template text: literal text, or a variable name.
+type part struct{ text, name string }
+
+// parse splits template text at {name} placeholders; a '{' without a
+// closing '}' is literal text.
+func parse(s string) []part {
+	var out []part
+	for s != "" {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			out = append(out, part{text: s})
+			break
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			out = append(out, part{text: s})
+			break
+		}
+		if i > 0 {
+			out = append(out, part{text: s[:i]})
+		}
+		out = append(out, part{name: s[i+1 : i+j]})
+		s = s[i+j+1:]
+	}
+	return out
+}
+
+// render fills the template id with vars and returns the full text, the
+// text with secret variables masked, and the secret values used.
+func render(id string, vars map[string]string) (full, masked string, secrets []string, err error) {
+	t, ok := lookup(id)
+	if !ok {
+		return "", "", nil, ErrBadTemplate.With("template", id)
+	}
+	var f, m strings.Builder
+	for _, p := range parse(t.Text) {
+		if p.name == "" {
+			f.WriteString(p.text)
+			m.WriteString(p.text)
+			continue
+		}
+		v := vars[p.name]
+		if v == "" || utf8.RuneCountInString(v) > MaxVar || !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+			return "", "", nil, ErrBadTemplate.With("template", id).With("var", p.name)
+		}
+		f.WriteString(v)
+		if slices.Contains(t.Secret, p.name) {
+			m.WriteString(Mask)
+			secrets = append(secrets, v)
+		} else {
+			m.WriteString(v)
+		}
+	}
+	if utf8.RuneCountInString(f.String()) > MaxText {
+		return "", "", nil, ErrTooLong.With("template", id)
+	}
+	return f.String(), m.String(), secrets, nil
+}
