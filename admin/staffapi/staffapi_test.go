@@ -167,7 +167,7 @@ func TestStaffAPI(t *testing.T) {
 				exp.After(time.Now().Add(31*time.Minute)) {
 				t.Errorf("expires_at %q (%v), want in about 30 minutes", s.ExpiresAt, err)
 			}
-			apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1})
+			apitest.Wrote(t, a, before, map[string]int64{"audit_log": 1, "user_session": 1})
 			if e := apitest.LastAudit(t, a); e.Action != "identity.login" || e.Object != "staff:reviewer" || e.Result != audit.ResultOK {
 				t.Errorf("login audit %+v", e.Record)
 			}

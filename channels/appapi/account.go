@@ -2,15 +2,13 @@ package appapi
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
-	"gjj/internal/core/deposit"
 	"gjj/internal/notice"
 	"gjj/internal/platform/date"
-	"gjj/internal/platform/money"
+	"gjj/internal/platform/errs"
 	"gjj/internal/policy"
 )
 
@@ -51,38 +49,18 @@ func (h *handler) account(c echo.Context) error {
 	v := accountView{AccountNo: e.AccountNo, Name: e.Name, Status: e.Status, StatusName: e.Status, BalanceFen: int64(e.Balance),
 		BaseFen: int64(e.Base), UnitRatio: policy.FormatBps(u.UnitBps), PersonalRatio: policy.FormatBps(u.PersonBps),
 		PaidThrough: e.PaidThrough, UnitNo: u.UnitNo, UnitName: u.Name}
-	if it, err := h.d.Policy.Code(ctx, policy.TableGRZHZT, e.Status, today); err == nil {
+	switch it, err := h.d.Policy.Code(ctx, policy.TableGRZHZT, e.Status, today); {
+	case err == nil:
 		v.StatusName = it.Name
+	case errs.KindOf(err) != errs.NotFound: // a code without a name shows the code
+		return err
 	}
-	if e.Status == deposit.EmpNormal {
-		unit, person, err := h.monthly(ctx, e.Base, u, today)
-		if err != nil {
-			return err
-		}
-		v.UnitMonthlyFen, v.PersonalMonthlyFen, v.MonthlyFen = int64(unit), int64(person), int64(unit+person)
-	}
-	return c.JSON(http.StatusOK, v)
-}
-
-// monthly is the unit's and the person's monthly contribution, each rounded by
-// the deposit core (deposit.Contribution) in the deposit.rounding mode in
-// force on the first day of the business month, as remittance bills and
-// certificates compute them.
-func (h *handler) monthly(ctx context.Context, base money.Fen, u *deposit.Unit, today date.Date) (unit, person money.Fen, err error) {
-	mode, err := h.d.Policy.String(ctx, policy.DepositRounding, today.MonthOf().First())
+	m, err := h.d.Deposit.MonthlyAmount(ctx, e)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
-	if unit, err = deposit.Contribution(base, u.UnitBps, mode); err != nil {
-		return 0, 0, err
-	}
-	if person, err = deposit.Contribution(base, u.PersonBps, mode); err != nil {
-		return 0, 0, err
-	}
-	if _, err := money.Add(unit, person); err != nil {
-		return 0, 0, err
-	}
-	return unit, person, nil
+	v.UnitMonthlyFen, v.PersonalMonthlyFen, v.MonthlyFen = int64(m.Unit), int64(m.Personal), int64(m.Total)
+	return c.JSON(http.StatusOK, v)
 }
 
 // statementItem is one line of the person's statement.

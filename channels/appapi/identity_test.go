@@ -158,6 +158,32 @@ func TestLoginMethod(t *testing.T) {
 		}
 		r := c.Do(t, apitest.Call{Method: http.MethodPost, Path: base + "/sessions", Body: `{"id_number":"` + e.IDNumber + `","pass":"x"}`, Spec: apitest.SpecInvalid})
 		apitest.CheckProblem(t, r, http.StatusBadRequest, "request.unknown_field")
+
+		// An unknown ID number, an unregistered one and a wrong password look
+		// alike; so do codes for an unknown phone and for a known one never sent.
+		var refused []apitest.Result
+		for _, body := range []map[string]string{
+			{"id_number": apitest.ResidentID("11010519800101123"), "password": demo.Password},
+			{"id_number": demo.Unregistered.IDNumber, "password": demo.Password},
+			{"id_number": e.IDNumber, "password": "Wrong2026x"},
+		} {
+			r := c.Do(t, apitest.Call{Method: http.MethodPost, Path: base + "/sessions", Body: body})
+			apitest.CheckProblem(t, r, http.StatusUnauthorized, "identity.bad_credentials")
+			refused = append(refused, r)
+		}
+		for _, phone := range []string{"13900000099", e.Mobile} {
+			r := c.Do(t, apitest.Call{Method: http.MethodPost, Path: base + "/sessions", Body: map[string]string{"phone": phone, "sms_code": "123456"}})
+			apitest.CheckProblem(t, r, http.StatusBadRequest, "identity.otp_expired")
+			refused = append(refused, r)
+		}
+		for i := 1; i < 3; i++ {
+			if !reflect.DeepEqual(problemBody(t, refused[i]), problemBody(t, refused[0])) {
+				t.Errorf("login refusal %d differs: %s vs %s", i, refused[i].Body, refused[0].Body)
+			}
+		}
+		if !reflect.DeepEqual(problemBody(t, refused[3]), problemBody(t, refused[4])) {
+			t.Errorf("code refusals differ: %s vs %s", refused[3].Body, refused[4].Body)
+		}
 	})
 }
 
@@ -444,6 +470,7 @@ func TestSessionsAcrossChannels(t *testing.T) {
 		if _, err := a.Identity.Session(ctx, web, "web"); errs.CodeOf(err) != "identity.no_session" {
 			t.Errorf("web session after revoke: %v", err)
 		}
+		apitest.CheckProblem(t, get(t, c, "/account", apitest.Bearer(web)), http.StatusUnauthorized, "identity.no_session")
 		r = c.Do(t, apitest.Call{Method: http.MethodDelete, Path: base + "/sessions/" + webID, Auth: auth})
 		apitest.CheckProblem(t, r, http.StatusNotFound, "identity.session_not_found")
 

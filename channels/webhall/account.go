@@ -2,7 +2,6 @@ package webhall
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,8 +12,6 @@ import (
 	"gjj/internal/core/deposit"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/errs"
-	"gjj/internal/platform/money"
-	"gjj/internal/policy"
 )
 
 // errBadRange answers a statement query whose start is after its end.
@@ -25,42 +22,10 @@ func (h *hall) account(c echo.Context) (*deposit.Employee, error) {
 	return h.d.Deposit.PersonAccount(c.Request().Context(), principal(c).PersonID())
 }
 
-// monthlyAmount is the monthly contribution of an account as deposit
-// certificates state it (deposit.IssueCertificate): the unit and personal
-// parts, each deposit.Contribution of the base at the unit's ratio in the
-// rounding mode in force on the first day of the business month; zero unless
-// the account is 01 正常 (only those are billed).
-type monthlyAmount struct {
-	Unit, Personal, Total money.Fen
-}
-
-func (h *hall) monthly(ctx context.Context, e *deposit.Employee, u *deposit.Unit) (monthlyAmount, error) {
-	var m monthlyAmount
-	if e.Status != deposit.EmpNormal {
-		return m, nil
-	}
-	today, err := h.d.Dates.Today(ctx)
-	if err != nil {
-		return m, err
-	}
-	mode, err := h.d.Policy.String(ctx, policy.DepositRounding, today.MonthOf().First())
-	if err != nil {
-		return m, err
-	}
-	if m.Unit, err = deposit.Contribution(e.Base, u.UnitBps, mode); err != nil {
-		return m, err
-	}
-	if m.Personal, err = deposit.Contribution(e.Base, u.PersonBps, mode); err != nil {
-		return m, err
-	}
-	m.Total, err = money.Add(m.Unit, m.Personal)
-	return m, err
-}
-
 type overviewData struct {
 	Emp     *deposit.Employee
 	St      *deposit.Statement // status name, ratios and the latest lines
-	Monthly monthlyAmount
+	Monthly deposit.Monthly
 }
 
 // overview shows the person's account: number, status, balance, base,
@@ -75,12 +40,8 @@ func (h *hall) overview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := h.d.Deposit.Unit(ctx, e.UnitNo)
-	if err != nil {
-		return err
-	}
 	d := overviewData{Emp: e, St: st}
-	if d.Monthly, err = h.monthly(ctx, e, u); err != nil {
+	if d.Monthly, err = h.d.Deposit.MonthlyAmount(ctx, e); err != nil {
 		return err
 	}
 	return h.render(c, http.StatusOK, "overview", view{Title: "我的账户", Menu: "overview", Data: d})

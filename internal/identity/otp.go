@@ -116,35 +116,51 @@ func (s *Service) issueOTP(ctx context.Context, purpose Purpose, phone, ip strin
 // life, within OTPMaxTries tries. Errors: ErrOTPWrong, ErrOTPExpired,
 // ErrOTPUsed, ErrOTPLocked, kv.unavailable.
 func (s *Service) checkOTP(ctx context.Context, purpose Purpose, phone, code string) error {
+	h, err := s.matchOTP(ctx, purpose, phone, code)
+	if err != nil {
+		return err
+	}
+	return s.consumeOTP(ctx, purpose, phone, h)
+}
+
+// matchOTP checks the code without using it up (a wrong code counts a try)
+// and returns its hash for consumeOTP. Operations that need two codes match
+// both before consuming either, so a typo in one does not burn the other.
+func (s *Service) matchOTP(ctx context.Context, purpose Purpose, phone, code string) (string, error) {
 	if len(code) != OTPDigits || !allDigits(code) {
-		return ErrOTPWrong.With("field", "sms_code")
+		return "", ErrOTPWrong.With("field", "sms_code")
 	}
 	key := otpKey(purpose, phone)
 	h := otpHash(purpose, phone, code)
 	want, ok, err := s.kv.Get(ctx, key)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !ok {
 		if used, _, err := s.kv.Get(ctx, "otpused:"+h); err == nil && used != "" {
-			return ErrOTPUsed.With("field", "sms_code")
+			return "", ErrOTPUsed.With("field", "sms_code")
 		}
-		return ErrOTPExpired.With("field", "sms_code")
+		return "", ErrOTPExpired.With("field", "sms_code")
 	}
 	if subtle.ConstantTimeCompare([]byte(want), []byte(h)) != 1 {
 		n, err := s.kv.Incr(ctx, key+":tries", OTPLife)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if n >= OTPMaxTries {
 			if err := s.kv.Del(ctx, key); err != nil {
-				return err
+				return "", err
 			}
-			return ErrOTPLocked.With("field", "sms_code")
+			return "", ErrOTPLocked.With("field", "sms_code")
 		}
-		return ErrOTPWrong.With("field", "sms_code").With("tries_left", OTPMaxTries-n)
+		return "", ErrOTPWrong.With("field", "sms_code").With("tries_left", OTPMaxTries-n)
 	}
-	// Single use: of concurrent checks of one code exactly one wins.
+	return h, nil
+}
+
+// consumeOTP uses up a matched code: of concurrent uses exactly one wins
+// (ErrOTPUsed for the others).
+func (s *Service) consumeOTP(ctx context.Context, purpose Purpose, phone, h string) error {
 	first, err := s.kv.SetNX(ctx, "otpused:"+h, "1", 2*OTPLife)
 	if err != nil {
 		return err
@@ -152,6 +168,7 @@ func (s *Service) checkOTP(ctx context.Context, purpose Purpose, phone, code str
 	if !first {
 		return ErrOTPUsed.With("field", "sms_code")
 	}
+	key := otpKey(purpose, phone)
 	return s.kv.Del(ctx, key, key+":tries")
 }
 

@@ -566,10 +566,19 @@ func (s *Service) ChangeMobile(ctx context.Context, personID int64, newPhone, ol
 	if newPhone == p.Mobile {
 		return ErrSameMobile.With("field", "phone")
 	}
-	if err := s.checkOTP(ctx, PurposeChangeMobile, p.Mobile, strings.TrimSpace(oldCode)); err != nil {
+	// Both codes must be right before either is used up.
+	oldHash, err := s.matchOTP(ctx, PurposeChangeMobile, p.Mobile, strings.TrimSpace(oldCode))
+	if err != nil {
 		return errs.E(err).With("field", "old_code")
 	}
-	if err := s.checkOTP(ctx, PurposeChangeMobile, newPhone, strings.TrimSpace(newCode)); err != nil {
+	newHash, err := s.matchOTP(ctx, PurposeChangeMobile, newPhone, strings.TrimSpace(newCode))
+	if err != nil {
+		return errs.E(err).With("field", "new_code")
+	}
+	if err := s.consumeOTP(ctx, PurposeChangeMobile, p.Mobile, oldHash); err != nil {
+		return errs.E(err).With("field", "old_code")
+	}
+	if err := s.consumeOTP(ctx, PurposeChangeMobile, newPhone, newHash); err != nil {
 		return errs.E(err).With("field", "new_code")
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {

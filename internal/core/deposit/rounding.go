@@ -1,6 +1,7 @@
 package deposit
 
 import (
+	"context"
 	"fmt"
 
 	"gjj/internal/platform/money"
@@ -38,4 +39,42 @@ func Contribution(base money.Fen, bps int64, mode string) (money.Fen, error) {
 		q = (exact + div - 1) / div
 	}
 	return money.Fen(q * unit), nil
+}
+
+// Monthly is an account's monthly contribution (月缴存额): the unit part and
+// the personal part, each rounded on its own, and their sum.
+type Monthly struct {
+	Unit, Personal, Total money.Fen
+}
+
+// MonthlyAmount is what the account's unit and person pay a month as remittance
+// bills and certificates compute it: Contribution of the base at the unit's
+// ratios in the deposit.rounding mode in force on the first day of the
+// business month. It is zero unless the account is 01 正常 (only those are
+// billed). Every channel shows this figure; none computes its own.
+func (s *Service) MonthlyAmount(ctx context.Context, e *Employee) (Monthly, error) {
+	var m Monthly
+	if e.Status != EmpNormal {
+		return m, nil
+	}
+	u, err := s.Unit(ctx, e.UnitNo)
+	if err != nil {
+		return m, err
+	}
+	today, err := s.dates.Today(ctx)
+	if err != nil {
+		return m, err
+	}
+	mode, err := s.policy.String(ctx, policy.DepositRounding, today.MonthOf().First())
+	if err != nil {
+		return m, err
+	}
+	if m.Unit, err = Contribution(e.Base, u.UnitBps, mode); err != nil {
+		return m, err
+	}
+	if m.Personal, err = Contribution(e.Base, u.PersonBps, mode); err != nil {
+		return m, err
+	}
+	m.Total, err = money.Add(m.Unit, m.Personal)
+	return m, err
 }
