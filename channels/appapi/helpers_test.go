@@ -1,7 +1,6 @@
 package appapi_test
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"maps"
@@ -77,55 +76,21 @@ type sessionInfoJSON struct {
 }
 
 // ---------------------------------------------------------------------------
-// The SMS the identity service sends, captured.
+// The SMS the identity service sends, captured (apitest.CaptureSMS) and read
+// with this suite's names.
 
-type sms struct {
-	phone, template, code string
-}
+type inbox struct{ *apitest.Inbox }
 
-type inbox struct {
-	mu   sync.Mutex
-	sent []sms
-}
-
-// capture replaces the platform's SMS sender with one that records messages.
-func capture(a *app.App) *inbox {
-	in := &inbox{}
-	a.Identity.SMS = func(_ context.Context, phone, template string, vars map[string]string) error {
-		in.mu.Lock()
-		defer in.mu.Unlock()
-		in.sent = append(in.sent, sms{phone, template, vars["code"]})
-		return nil
-	}
-	return in
-}
+func capture(a *app.App) inbox { return inbox{apitest.CaptureSMS(a)} }
 
 // code returns the newest code sent to phone with the template (otp.<purpose>).
-func (in *inbox) code(t *testing.T, phone, template string) string {
+func (in inbox) code(t *testing.T, phone, template string) string {
 	t.Helper()
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	for i := len(in.sent) - 1; i >= 0; i-- {
-		if m := in.sent[i]; m.phone == phone && m.template == template {
-			return m.code
-		}
-	}
-	t.Fatalf("no %s SMS to %s", template, phone)
-	return ""
+	return in.Code(t, phone, template)
 }
 
 // count is how many messages went to phone.
-func (in *inbox) count(phone string) int {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	n := 0
-	for _, m := range in.sent {
-		if m.phone == phone {
-			n++
-		}
-	}
-	return n
-}
+func (in inbox) count(phone string) int { return in.Count(phone) }
 
 // ---------------------------------------------------------------------------
 // A settable clock for the identity service.

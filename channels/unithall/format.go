@@ -3,17 +3,13 @@ package unithall
 import (
 	"html/template"
 	"strings"
-	"time"
 
+	"gjj/channels/hallkit"
 	"gjj/internal/core/deposit"
-	"gjj/internal/platform/date"
 	"gjj/internal/platform/ident"
 	"gjj/internal/platform/money"
 	"gjj/internal/policy"
 )
-
-// beijing is the time zone pages show wall-clock times in (stored in UTC).
-var beijing = time.FixedZone("CST", 8*3600)
 
 // Labels of the codes the pages show. The code tables (JGJ/T 320) live in the
 // policy store; these are the hall's display labels of the seeded codes.
@@ -75,50 +71,16 @@ func label(names map[string]string, code string) string {
 	return code
 }
 
-// monthText shows a month, or a dash for none.
-func monthText(m date.Month) string {
-	if m.IsZero() {
-		return "—"
-	}
-	return m.String()
-}
-
-func dateText(d date.Date) string {
-	if d.IsZero() {
-		return "—"
-	}
-	return d.String()
-}
-
-// timeText shows a UTC time in Beijing time.
-func timeText(t any) string {
-	switch v := t.(type) {
-	case time.Time:
-		if v.IsZero() {
-			return "—"
-		}
-		return v.In(beijing).Format("2006-01-02 15:04")
-	case *time.Time:
-		if v == nil {
-			return "—"
-		}
-		return timeText(*v)
-	}
-	return ""
-}
-
 // yuanInput shows an amount as the text of a yuan input field ("1234.56").
 func yuanInput(f money.Fen) string { return f.String() }
 
 // percentInput shows basis points as the number of a percent input ("12", "12.5").
 func percentInput(bps int64) string { return strings.TrimSuffix(policy.FormatBps(bps), "%") }
 
-var funcs = template.FuncMap{
-	"yuan":         func(f money.Fen) string { return f.Format() },
+// funcs are the kit's template functions (yuan, month, day, time) and the
+// unit hall's own.
+var funcs = hallkit.Funcs(template.FuncMap{
 	"pct":          policy.FormatBps,
-	"month":        monthText,
-	"day":          dateText,
-	"time":         timeText,
 	"maskID":       ident.MaskIDNumber,
 	"unitStatus":   func(c string) string { return label(unitStatusNames, c) },
 	"empStatus":    func(c string) string { return label(empStatusNames, c) },
@@ -136,4 +98,4 @@ var funcs = template.FuncMap{
 		}
 		return *s
 	},
-}
+})

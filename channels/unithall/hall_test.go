@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"gjj/channels/hallkit/halltest"
 	"gjj/channels/unithall"
 	"gjj/internal/app"
 	"gjj/internal/core/deposit"
@@ -45,20 +46,20 @@ func TestLogin(t *testing.T) {
 		u := newUser(t, srv)
 		otp := &otpSteps{}
 
-		if p := u.get(t, "/unit/"); p.status != http.StatusSeeOther || p.location() != "/unit/login" {
-			t.Fatalf("overview without a session = %d %q", p.status, p.location())
+		if p := u.Get(t, "/unit/"); p.Status != http.StatusSeeOther || p.Location() != "/unit/login" {
+			t.Fatalf("overview without a session = %d %q", p.Status, p.Location())
 		}
-		if p := u.get(t, "/unit/employees?q=1"); p.status != http.StatusSeeOther || p.location() != "/unit/login?next=%2Funit%2Femployees%3Fq%3D1" {
-			t.Fatalf("page without a session = %d %q", p.status, p.location())
+		if p := u.Get(t, "/unit/employees?q=1"); p.Status != http.StatusSeeOther || p.Location() != "/unit/login?next=%2Funit%2Femployees%3Fq%3D1" {
+			t.Fatalf("page without a session = %d %q", p.Status, p.Location())
 		}
 		// An htmx request is told where to go instead of getting the login page swapped in.
-		req, _ := http.NewRequest(http.MethodGet, u.base+"/unit/employees?q=1", nil)
+		req, _ := http.NewRequest(http.MethodGet, u.Base+"/unit/employees?q=1", nil)
 		req.Header.Set("HX-Request", "true")
-		if p := u.do(t, req); p.status != http.StatusNoContent || !strings.HasPrefix(p.header.Get("HX-Redirect"), "/unit/login") {
-			t.Fatalf("htmx request without a session = %d %q", p.status, p.header.Get("HX-Redirect"))
+		if p := u.Do(t, req); p.Status != http.StatusNoContent || !strings.HasPrefix(p.Header.Get("HX-Redirect"), "/unit/login") {
+			t.Fatalf("htmx request without a session = %d %q", p.Status, p.Header.Get("HX-Redirect"))
 		}
-		login := html(t, u.get(t, "/unit/login?next=/unit/employees"), http.StatusOK)
-		contains(t, login, "单位经办人登录", "单位账号或统一社会信用代码", "动态口令", `name="_csrf"`, `value="/unit/employees"`)
+		login := halltest.HTML(t, u.Get(t, "/unit/login?next=/unit/employees"), http.StatusOK)
+		halltest.Contains(t, login, "单位经办人登录", "单位账号或统一社会信用代码", "动态口令", `name="_csrf"`, `value="/unit/employees"`)
 
 		// Every wrong factor gets the same message; the typed unit code and ID stay.
 		bad := []url.Values{
@@ -68,9 +69,9 @@ func TestLogin(t *testing.T) {
 			{"unit_code": {demo.UnitNo}, "id_number": {"110105194912310021"}, "password": {demo.Password}, "totp": {"000000"}},
 		}
 		for _, f := range bad {
-			p := html(t, u.post(t, "/unit/login", f), http.StatusUnauthorized)
-			contains(t, p, "用户名、密码或动态口令不正确", `value="`+f.Get("unit_code")+`"`)
-			if strings.Contains(p.body, f.Get("password")) {
+			p := halltest.HTML(t, u.Post(t, "/unit/login", f), http.StatusUnauthorized)
+			halltest.Contains(t, p, "用户名、密码或动态口令不正确", `value="`+f.Get("unit_code")+`"`)
+			if strings.Contains(p.Body, f.Get("password")) {
 				t.Error("the password is echoed back")
 			}
 			if sessionCookie(u) != "" {
@@ -78,55 +79,47 @@ func TestLogin(t *testing.T) {
 			}
 		}
 
-		p := u.post(t, "/unit/login", url.Values{"unit_code": {demo.UnitUSCC}, "id_number": {demo.AgentID},
+		p := u.Post(t, "/unit/login", url.Values{"unit_code": {demo.UnitUSCC}, "id_number": {demo.AgentID},
 			"password": {demo.Password}, "totp": {otp.code(t)}, "next": {"/unit/employees"}})
-		if p.status != http.StatusSeeOther || p.location() != "/unit/employees" {
-			t.Fatalf("login = %d %q: %s", p.status, p.location(), excerpt(p.body))
+		if p.Status != http.StatusSeeOther || p.Location() != "/unit/employees" {
+			t.Fatalf("login = %d %q: %s", p.Status, p.Location(), halltest.Excerpt(p.Body))
 		}
-		sc := strings.Join(p.header.Values("Set-Cookie"), "\n")
+		sc := strings.Join(p.Header.Values("Set-Cookie"), "\n")
 		for _, attr := range []string{unithall.SessionCookie + "=", "Path=/unit", "HttpOnly", "SameSite=Lax"} {
 			if !strings.Contains(sc, attr) {
 				t.Errorf("session cookie lacks %s: %s", attr, sc)
 			}
 		}
-		home := html(t, u.get(t, "/unit/"), http.StatusOK)
-		contains(t, home, demo.UnitName, demo.UnitNo, "缴存人数", "王建国", "退出登录")
-		if cc := home.header.Get("Cache-Control"); cc != "no-store" {
+		home := halltest.HTML(t, u.Get(t, "/unit/"), http.StatusOK)
+		halltest.Contains(t, home, demo.UnitName, demo.UnitNo, "缴存人数", "王建国", "退出登录")
+		if cc := home.Header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("Cache-Control = %q", cc)
 		}
 
 		// An outside target after login is ignored.
-		if p := u.post(t, "/unit/logout", nil); p.status != http.StatusSeeOther || p.location() != "/unit/login" {
-			t.Fatalf("logout = %d %q", p.status, p.location())
+		if p := u.Post(t, "/unit/logout", nil); p.Status != http.StatusSeeOther || p.Location() != "/unit/login" {
+			t.Fatalf("logout = %d %q", p.Status, p.Location())
 		}
-		if p := u.get(t, "/unit/"); p.status != http.StatusSeeOther {
-			t.Fatalf("overview after logout = %d", p.status)
+		if p := u.Get(t, "/unit/"); p.Status != http.StatusSeeOther {
+			t.Fatalf("overview after logout = %d", p.Status)
 		}
-		u.get(t, "/unit/login")
-		p = u.post(t, "/unit/login", url.Values{"unit_code": {demo.UnitNo}, "id_number": {demo.AgentID},
+		u.Get(t, "/unit/login")
+		p = u.Post(t, "/unit/login", url.Values{"unit_code": {demo.UnitNo}, "id_number": {demo.AgentID},
 			"password": {demo.Password}, "totp": {otp.code(t)}, "next": {"//evil.example/unit/"}})
-		if p.status != http.StatusSeeOther || p.location() != "/unit/" {
-			t.Fatalf("login with an outside next = %d %q", p.status, p.location())
+		if p.Status != http.StatusSeeOther || p.Location() != "/unit/" {
+			t.Fatalf("login with an outside next = %d %q", p.Status, p.Location())
 		}
 	})
 }
 
-func sessionCookie(u *user) string {
-	base, _ := url.Parse(u.base + "/unit/")
-	for _, c := range u.c.Jar.Cookies(base) {
-		if c.Name == unithall.SessionCookie {
-			return c.Value
-		}
-	}
-	return ""
-}
+func sessionCookie(u *user) string { return u.Cookie("/unit/", unithall.SessionCookie) }
 
 func TestCSRF(t *testing.T) {
 	eachStore(t, func(t *testing.T, a *app.App) {
 		srv := hallServer(t, a, false)
 		u := newUser(t, srv)
 		u.login(t, &otpSteps{})
-		u.get(t, "/unit/ratios")
+		u.Get(t, "/unit/ratios")
 		form := func() url.Values { return url.Values{"unit_ratio": {"10"}, "personal_ratio": {"10"}} }
 		refused := []struct {
 			name   string
@@ -135,29 +128,29 @@ func TestCSRF(t *testing.T) {
 		}{
 			{"no token", form(), nil},
 			{"wrong token", withCSRF(form(), "forged"), nil},
-			{"token in the wrong header", form(), map[string]string{"X-Csrf": u.csrf}},
-			{"cross-site with the token", withCSRF(form(), u.csrf), map[string]string{"Sec-Fetch-Site": "cross-site"}},
+			{"token in the wrong header", form(), map[string]string{"X-Csrf": u.CSRF}},
+			{"cross-site with the token", withCSRF(form(), u.CSRF), map[string]string{"Sec-Fetch-Site": "cross-site"}},
 		}
 		for _, r := range refused {
-			p := html(t, u.postRaw(t, "/unit/ratios", r.form, r.header), http.StatusForbidden)
-			contains(t, p, "页面已失效或请求来源不明")
+			p := halltest.HTML(t, u.PostRaw(t, "/unit/ratios", r.form, r.header), http.StatusForbidden)
+			halltest.Contains(t, p, "页面已失效或请求来源不明")
 			if un, _ := a.Deposit.Unit(context.Background(), demo.UnitNo); un.UnitBps != 1200 {
 				t.Fatalf("%s: ratios changed to %d", r.name, un.UnitBps)
 			}
 		}
 		// The htmx header carries the token as well as the form field.
-		if p := u.postRaw(t, "/unit/ratios", form(), map[string]string{"X-CSRF-Token": u.csrf}); p.status != http.StatusSeeOther {
-			t.Fatalf("with the header token = %d: %s", p.status, excerpt(p.body))
+		if p := u.PostRaw(t, "/unit/ratios", form(), map[string]string{"X-CSRF-Token": u.CSRF}); p.Status != http.StatusSeeOther {
+			t.Fatalf("with the header token = %d: %s", p.Status, halltest.Excerpt(p.Body))
 		}
 		// A browser's same-origin request passes on Sec-Fetch-Site alone.
 		f := url.Values{"unit_ratio": {"12"}, "personal_ratio": {"12"}}
-		if p := u.postRaw(t, "/unit/ratios", f, map[string]string{"Sec-Fetch-Site": "same-origin"}); p.status != http.StatusSeeOther {
-			t.Fatalf("same-origin = %d: %s", p.status, excerpt(p.body))
+		if p := u.PostRaw(t, "/unit/ratios", f, map[string]string{"Sec-Fetch-Site": "same-origin"}); p.Status != http.StatusSeeOther {
+			t.Fatalf("same-origin = %d: %s", p.Status, halltest.Excerpt(p.Body))
 		}
 		// The login form is protected too.
 		anon := newUser(t, srv)
-		p := anon.postRaw(t, "/unit/login", url.Values{"unit_code": {demo.UnitNo}}, nil)
-		html(t, p, http.StatusForbidden)
+		p := anon.PostRaw(t, "/unit/login", url.Values{"unit_code": {demo.UnitNo}}, nil)
+		halltest.HTML(t, p, http.StatusForbidden)
 	})
 }
 
@@ -173,22 +166,22 @@ func TestOtherUnitRefused(t *testing.T) {
 		u := newUser(t, srv)
 		u.login(t, &otpSteps{})
 
-		p := html(t, u.get(t, "/unit/employees/"+otherEmp), http.StatusNotFound)
-		if strings.Contains(p.body, otherName) {
+		p := halltest.HTML(t, u.Get(t, "/unit/employees/"+otherEmp), http.StatusNotFound)
+		if strings.Contains(p.Body, otherName) {
 			t.Error("another unit's employee is shown")
 		}
-		p = html(t, u.get(t, "/unit/employees?q="+url.QueryEscape(otherName)), http.StatusOK)
-		if strings.Contains(p.body, otherEmp) {
+		p = halltest.HTML(t, u.Get(t, "/unit/employees?q="+url.QueryEscape(otherName)), http.StatusOK)
+		if strings.Contains(p.Body, otherEmp) {
 			t.Error("another unit's employee is listed")
 		}
 		for _, path := range []string{"/unit/employees/" + otherEmp + "/seal", "/unit/employees/" + otherEmp + "/base",
 			"/unit/employees/" + otherEmp + "/certificate"} {
-			p := html(t, u.post(t, path, url.Values{"reason": {"离职"}, "base": {"5000"}}), http.StatusForbidden)
-			contains(t, p, "该职工不属于本单位")
+			p := halltest.HTML(t, u.Post(t, path, url.Values{"reason": {"离职"}, "base": {"5000"}}), http.StatusForbidden)
+			halltest.Contains(t, p, "该职工不属于本单位")
 		}
-		p = html(t, u.get(t, "/unit/statements/employee?account_no="+otherEmp), http.StatusForbidden)
-		contains(t, p, "该职工不属于本单位")
-		if strings.Contains(p.body, otherName) {
+		p = halltest.HTML(t, u.Get(t, "/unit/statements/employee?account_no="+otherEmp), http.StatusForbidden)
+		halltest.Contains(t, p, "该职工不属于本单位")
+		if strings.Contains(p.Body, otherName) {
 			t.Error("another unit's statement is shown")
 		}
 		e, err := a.Deposit.Employee(ctx, otherEmp)
@@ -196,18 +189,18 @@ func TestOtherUnitRefused(t *testing.T) {
 			t.Fatalf("other unit's employee changed: %+v %v", e, err)
 		}
 		// Transfer-in needs the account sealed at its unit first.
-		p = html(t, u.post(t, "/unit/employees/transfer", url.Values{"account_no": {otherEmp}}), http.StatusConflict)
-		contains(t, p, "当前状态为", `value="`+otherEmp+`"`)
+		p = halltest.HTML(t, u.Post(t, "/unit/employees/transfer", url.Values{"account_no": {otherEmp}}), http.StatusConflict)
+		halltest.Contains(t, p, "当前状态为", `value="`+otherEmp+`"`)
 
 		b, err := a.Deposit.GenerateBill(ctx, otherUnitNo, nextOf(t, a, otherUnitNo))
 		if err != nil {
 			t.Fatal(err)
 		}
 		id := strconv.FormatInt(b.ID, 10)
-		html(t, u.get(t, "/unit/remittances/"+id), http.StatusNotFound)
-		html(t, u.post(t, "/unit/remittances/"+id+"/payment", url.Values{"bank_serial": {"X1"}, "amount": {b.Total.String()}}), http.StatusNotFound)
-		if r := u.get(t, "/unit/remittances/"+id+"/bill.xlsx"); r.status != http.StatusNotFound {
-			t.Fatalf("other unit's bill download = %d", r.status)
+		halltest.HTML(t, u.Get(t, "/unit/remittances/"+id), http.StatusNotFound)
+		halltest.HTML(t, u.Post(t, "/unit/remittances/"+id+"/payment", url.Values{"bank_serial": {"X1"}, "amount": {b.Total.String()}}), http.StatusNotFound)
+		if r := u.Get(t, "/unit/remittances/"+id+"/bill.xlsx"); r.Status != http.StatusNotFound {
+			t.Fatalf("other unit's bill download = %d", r.Status)
 		}
 	})
 }
@@ -229,10 +222,10 @@ func TestPagesRender(t *testing.T) {
 		u := newUser(t, srv)
 		u.login(t, &otpSteps{})
 		next := nextOf(t, a, demo.UnitNo).String()
-		gen := u.post(t, "/unit/remittances", url.Values{"month": {next}})
-		billURL := strings.SplitN(gen.location(), "?", 2)[0]
-		if gen.status != http.StatusSeeOther || !strings.HasPrefix(billURL, "/unit/remittances/") {
-			t.Fatalf("generate = %d %q: %s", gen.status, gen.location(), excerpt(gen.body))
+		gen := u.Post(t, "/unit/remittances", url.Values{"month": {next}})
+		billURL := strings.SplitN(gen.Location(), "?", 2)[0]
+		if gen.Status != http.StatusSeeOther || !strings.HasPrefix(billURL, "/unit/remittances/") {
+			t.Fatalf("generate = %d %q: %s", gen.Status, gen.Location(), halltest.Excerpt(gen.Body))
 		}
 		pages := map[string][]string{
 			"/unit/":                       {"单位概况", "缴至年月", "暂收未分摊", "缴纳 " + next + " 汇缴清册"},
@@ -256,21 +249,21 @@ func TestPagesRender(t *testing.T) {
 		}
 		for path, want := range pages {
 			t.Run(path, func(t *testing.T) {
-				p := html(t, u.get(t, path), http.StatusOK)
-				contains(t, p, want...)
-				noPersonalData(t, p.body)
+				p := halltest.HTML(t, u.Get(t, path), http.StatusOK)
+				halltest.Contains(t, p, want...)
+				noPersonalData(t, p.Body)
 			})
 		}
-		if p := u.get(t, "/unit/static/"); p.status != http.StatusNotFound {
-			t.Errorf("static directory listing = %d", p.status)
+		if p := u.Get(t, "/unit/static/"); p.Status != http.StatusNotFound {
+			t.Errorf("static directory listing = %d", p.Status)
 		}
 		for _, s := range []struct{ path, ctype, has string }{
 			{"/unit/static/htmx.min.js", "javascript", "htmx"},
 			{"/unit/static/hall.css", "text/css", ".menu"},
 		} {
-			p := u.get(t, s.path)
-			if p.status != http.StatusOK || !strings.Contains(p.header.Get("Content-Type"), s.ctype) || !strings.Contains(p.body, s.has) {
-				t.Errorf("%s = %d %q", s.path, p.status, p.header.Get("Content-Type"))
+			p := u.Get(t, s.path)
+			if p.Status != http.StatusOK || !strings.Contains(p.Header.Get("Content-Type"), s.ctype) || !strings.Contains(p.Body, s.has) {
+				t.Errorf("%s = %d %q", s.path, p.Status, p.Header.Get("Content-Type"))
 			}
 		}
 	})
@@ -295,7 +288,7 @@ func TestEmployeeForms(t *testing.T) {
 		srv := hallServer(t, a, false)
 		u := newUser(t, srv)
 		u.login(t, &otpSteps{})
-		u.get(t, "/unit/employees/new")
+		u.Get(t, "/unit/employees/new")
 		count := func() int {
 			_, n, err := a.Deposit.Employees(ctx, demo.UnitNo, deposit.EmployeeFilter{})
 			if err != nil {
@@ -326,57 +319,57 @@ func TestEmployeeForms(t *testing.T) {
 		}
 		for _, b := range bad {
 			f := form(b.mod)
-			p := html(t, u.post(t, "/unit/employees", f), b.status)
-			contains(t, p, b.msg, `value="`+f.Get("name")+`"`, `value="`+f.Get("base")+`"`)
+			p := halltest.HTML(t, u.Post(t, "/unit/employees", f), b.status)
+			halltest.Contains(t, p, b.msg, `value="`+f.Get("name")+`"`, `value="`+f.Get("base")+`"`)
 		}
 		if n := count(); n != 5 {
 			t.Fatalf("refused forms opened accounts: %d employees", n)
 		}
-		p := u.post(t, "/unit/employees", form(nil))
-		if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location(), "/unit/employees/29") {
-			t.Fatalf("open = %d %q: %s", p.status, p.location(), excerpt(p.body))
+		p := u.Post(t, "/unit/employees", form(nil))
+		if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/unit/employees/29") {
+			t.Fatalf("open = %d %q: %s", p.Status, p.Location(), halltest.Excerpt(p.Body))
 		}
-		acct := strings.TrimPrefix(strings.SplitN(p.location(), "?", 2)[0], "/unit/employees/")
+		acct := strings.TrimPrefix(strings.SplitN(p.Location(), "?", 2)[0], "/unit/employees/")
 		id, _ := ident.ParseResidentID(newID)
-		emp := html(t, u.get(t, p.location()), http.StatusOK)
-		contains(t, emp, "职工开户成功", "赵六", id.Masked(), "8,800.50")
-		if strings.Contains(emp.body, newID) || strings.Contains(emp.body, "13900000066") || strings.Contains(emp.body, "6222020200006666") {
+		emp := halltest.HTML(t, u.Get(t, p.Location()), http.StatusOK)
+		halltest.Contains(t, emp, "职工开户成功", "赵六", id.Masked(), "8,800.50")
+		if strings.Contains(emp.Body, newID) || strings.Contains(emp.Body, "13900000066") || strings.Contains(emp.Body, "6222020200006666") {
 			t.Error("the new employee's personal data is shown in full")
 		}
 
 		// Base change: out of bounds keeps the input; in bounds applies.
-		p = html(t, u.post(t, "/unit/employees/"+acct+"/base", url.Values{"base": {"99999"}}), http.StatusBadRequest)
-		contains(t, p, "超出允许范围", `value="99999"`)
-		if p := u.post(t, "/unit/employees/"+acct+"/base", url.Values{"base": {"9000"}}); p.status != http.StatusSeeOther {
-			t.Fatalf("base = %d: %s", p.status, excerpt(p.body))
+		p = halltest.HTML(t, u.Post(t, "/unit/employees/"+acct+"/base", url.Values{"base": {"99999"}}), http.StatusBadRequest)
+		halltest.Contains(t, p, "超出允许范围", `value="99999"`)
+		if p := u.Post(t, "/unit/employees/"+acct+"/base", url.Values{"base": {"9000"}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("base = %d: %s", p.Status, halltest.Excerpt(p.Body))
 		}
 		// Seal with a reason, then unseal; unsealing twice is refused.
-		if p := u.post(t, "/unit/employees/"+acct+"/seal", url.Values{"reason": {"离职"}, "remark": {"合同到期"}}); p.status != http.StatusSeeOther {
-			t.Fatalf("seal = %d: %s", p.status, excerpt(p.body))
+		if p := u.Post(t, "/unit/employees/"+acct+"/seal", url.Values{"reason": {"离职"}, "remark": {"合同到期"}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("seal = %d: %s", p.Status, halltest.Excerpt(p.Body))
 		}
-		contains(t, u.get(t, "/unit/employees/"+acct), "封存", "离职：合同到期", "办理启封")
-		if p := u.post(t, "/unit/employees/"+acct+"/unseal", nil); p.status != http.StatusSeeOther {
-			t.Fatalf("unseal = %d: %s", p.status, excerpt(p.body))
+		halltest.Contains(t, u.Get(t, "/unit/employees/"+acct), "封存", "离职：合同到期", "办理启封")
+		if p := u.Post(t, "/unit/employees/"+acct+"/unseal", nil); p.Status != http.StatusSeeOther {
+			t.Fatalf("unseal = %d: %s", p.Status, halltest.Excerpt(p.Body))
 		}
-		p = html(t, u.post(t, "/unit/employees/"+acct+"/unseal", nil), http.StatusConflict)
-		contains(t, p, "当前状态为")
+		p = halltest.HTML(t, u.Post(t, "/unit/employees/"+acct+"/unseal", nil), http.StatusConflict)
+		halltest.Contains(t, p, "当前状态为")
 		e, err := a.Deposit.Employee(ctx, acct)
 		if err != nil || e.Status != deposit.EmpNormal || e.Base != 900_000 {
 			t.Fatalf("employee = %+v %v", e, err)
 		}
 
 		// A deposit certificate as a PDF download (needs the CJK TrueType font).
-		cert := u.post(t, "/unit/employees/"+acct+"/certificate", nil)
+		cert := u.Post(t, "/unit/employees/"+acct+"/certificate", nil)
 		switch {
-		case cert.status == http.StatusOK:
-			if !strings.HasPrefix(cert.body, "%PDF") || cert.header.Get("Content-Type") != "application/pdf" ||
-				!strings.Contains(cert.header.Get("Content-Disposition"), url.PathEscape("缴存证明-ZM")) {
-				t.Errorf("certificate = %q %q %.8q", cert.header.Get("Content-Type"), cert.header.Get("Content-Disposition"), cert.body)
+		case cert.Status == http.StatusOK:
+			if !strings.HasPrefix(cert.Body, "%PDF") || cert.Header.Get("Content-Type") != "application/pdf" ||
+				!strings.Contains(cert.Header.Get("Content-Disposition"), url.PathEscape("缴存证明-ZM")) {
+				t.Errorf("certificate = %q %q %.8q", cert.Header.Get("Content-Type"), cert.Header.Get("Content-Disposition"), cert.Body)
 			}
-		case cert.status == http.StatusServiceUnavailable && !testenv.Required("pdf"):
-			t.Logf("certificate PDF not checked: no CJK TrueType font (%s)", excerpt(cert.body))
+		case cert.Status == http.StatusServiceUnavailable && !testenv.Required("pdf"):
+			t.Logf("certificate PDF not checked: no CJK TrueType font (%s)", halltest.Excerpt(cert.Body))
 		default:
-			t.Errorf("certificate = %d: %s", cert.status, excerpt(cert.body))
+			t.Errorf("certificate = %d: %s", cert.Status, halltest.Excerpt(cert.Body))
 		}
 
 		// Transfer-in of a sealed account of another unit.
@@ -384,10 +377,10 @@ func TestEmployeeForms(t *testing.T) {
 		if _, err := a.Deposit.SealEmployee(ctx, otherUnitNo, otherEmp, "离职"); err != nil {
 			t.Fatal(err)
 		}
-		if p := u.post(t, "/unit/employees/transfer", url.Values{"account_no": {otherEmp}}); p.status != http.StatusSeeOther {
-			t.Fatalf("transfer = %d: %s", p.status, excerpt(p.body))
+		if p := u.Post(t, "/unit/employees/transfer", url.Values{"account_no": {otherEmp}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("transfer = %d: %s", p.Status, halltest.Excerpt(p.Body))
 		}
-		contains(t, u.get(t, "/unit/employees?q="+otherEmp), otherName, "共 1 人")
+		halltest.Contains(t, u.Get(t, "/unit/employees?q="+otherEmp), otherName, "共 1 人")
 	})
 }
 
@@ -396,13 +389,13 @@ func TestImportExport(t *testing.T) {
 		srv := hallServer(t, a, false)
 		u := newUser(t, srv)
 		u.login(t, &otpSteps{})
-		u.get(t, "/unit/employees/import")
+		u.Get(t, "/unit/employees/import")
 
-		exp := u.get(t, "/unit/employees/export.xlsx")
-		if exp.status != http.StatusOK || !strings.Contains(exp.header.Get("Content-Disposition"), "attachment") {
-			t.Fatalf("export = %d %v", exp.status, exp.header)
+		exp := u.Get(t, "/unit/employees/export.xlsx")
+		if exp.Status != http.StatusOK || !strings.Contains(exp.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("export = %d %v", exp.Status, exp.Header)
 		}
-		f, err := excelize.OpenReader(strings.NewReader(exp.body))
+		f, err := excelize.OpenReader(strings.NewReader(exp.Body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -413,22 +406,22 @@ func TestImportExport(t *testing.T) {
 		month := nextOf(t, a, demo.UnitNo).String()
 		// One bad row: nothing is applied and the report names it.
 		sheet := [][]string{{"个人账号", "姓名", "缴存基数(元)"}, {"201000000002", "李明", "10000"}, {"201000000003", "陈芳", "99999999"}}
-		p := html(t, upload(t, u, sheet, month), http.StatusBadRequest)
-		contains(t, p, "全部未导入", "错误报告", "201000000003", `value="`+month+`"`)
+		p := halltest.HTML(t, upload(t, u, sheet, month), http.StatusBadRequest)
+		halltest.Contains(t, p, "全部未导入", "错误报告", "201000000003", `value="`+month+`"`)
 		if e, _ := a.Deposit.Employee(context.Background(), "201000000002"); e.Base != demo.Employees[1].Base {
 			t.Fatalf("a rejected sheet changed a base: %d", e.Base)
 		}
 		sheet[2][2] = "8000"
 		p = upload(t, u, sheet, month)
-		if p.status != http.StatusSeeOther {
-			t.Fatalf("import = %d: %s", p.status, excerpt(p.body))
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("import = %d: %s", p.Status, halltest.Excerpt(p.Body))
 		}
-		contains(t, u.get(t, p.location()), "已按表格调整 2 名职工的缴存基数")
+		halltest.Contains(t, u.Get(t, p.Location()), "已按表格调整 2 名职工的缴存基数")
 	})
 }
 
 // upload posts a base sheet to the import form as a browser would.
-func upload(t *testing.T, u *user, rows [][]string, month string) page {
+func upload(t *testing.T, u *user, rows [][]string, month string) halltest.Page {
 	t.Helper()
 	f := excelize.NewFile()
 	for i, r := range rows {
@@ -445,14 +438,14 @@ func upload(t *testing.T, u *user, rows [][]string, month string) page {
 	}
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
-	_ = w.WriteField("_csrf", u.csrf)
+	_ = w.WriteField("_csrf", u.CSRF)
 	_ = w.WriteField("effective_month", month)
 	fw, _ := w.CreateFormFile("file", "bases.xlsx")
 	_, _ = fw.Write(x.Bytes())
 	_ = w.Close()
-	req, _ := http.NewRequest(http.MethodPost, u.base+"/unit/employees/import", &body)
+	req, _ := http.NewRequest(http.MethodPost, u.Base+"/unit/employees/import", &body)
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	return u.do(t, req)
+	return u.Do(t, req)
 }
 
 func TestRemittance(t *testing.T) {
@@ -464,43 +457,43 @@ func TestRemittance(t *testing.T) {
 		next := nextOf(t, a, demo.UnitNo)
 
 		// Ratios out of bounds: the bounds are in the message, nothing changes.
-		u.get(t, "/unit/ratios")
-		p := html(t, u.post(t, "/unit/ratios", url.Values{"unit_ratio": {"20"}, "personal_ratio": {"12"}}), http.StatusBadRequest)
-		contains(t, p, "超出允许范围", "5%", "12%", `value="20"`)
-		p = html(t, u.post(t, "/unit/ratios", url.Values{"unit_ratio": {"abc"}, "personal_ratio": {"12"}}), http.StatusBadRequest)
-		contains(t, p, "单位缴存比例：")
+		u.Get(t, "/unit/ratios")
+		p := halltest.HTML(t, u.Post(t, "/unit/ratios", url.Values{"unit_ratio": {"20"}, "personal_ratio": {"12"}}), http.StatusBadRequest)
+		halltest.Contains(t, p, "超出允许范围", "5%", "12%", `value="20"`)
+		p = halltest.HTML(t, u.Post(t, "/unit/ratios", url.Values{"unit_ratio": {"abc"}, "personal_ratio": {"12"}}), http.StatusBadRequest)
+		halltest.Contains(t, p, "单位缴存比例：")
 
 		// A month that is not the next one is refused with the expected month.
-		rem := html(t, u.get(t, "/unit/remittances"), http.StatusOK)
-		contains(t, rem, `value="`+next.String()+`"`)
-		p = html(t, u.post(t, "/unit/remittances", url.Values{"month": {next.Add(-3).String()}}), http.StatusConflict)
-		contains(t, p, "已汇缴", `value="`+next.Add(-3).String()+`"`)
+		rem := halltest.HTML(t, u.Get(t, "/unit/remittances"), http.StatusOK)
+		halltest.Contains(t, rem, `value="`+next.String()+`"`)
+		p = halltest.HTML(t, u.Post(t, "/unit/remittances", url.Values{"month": {next.Add(-3).String()}}), http.StatusConflict)
+		halltest.Contains(t, p, "已汇缴", `value="`+next.Add(-3).String()+`"`)
 
-		gen := u.post(t, "/unit/remittances", url.Values{"month": {next.String()}})
-		if gen.status != http.StatusSeeOther {
-			t.Fatalf("generate = %d: %s", gen.status, excerpt(gen.body))
+		gen := u.Post(t, "/unit/remittances", url.Values{"month": {next.String()}})
+		if gen.Status != http.StatusSeeOther {
+			t.Fatalf("generate = %d: %s", gen.Status, halltest.Excerpt(gen.Body))
 		}
-		billURL := strings.SplitN(gen.location(), "?", 2)[0]
+		billURL := strings.SplitN(gen.Location(), "?", 2)[0]
 		id, _ := strconv.ParseInt(strings.TrimPrefix(billURL, "/unit/remittances/"), 10, 64)
 		b, err := a.Deposit.Bill(ctx, demo.UnitNo, id)
 		if err != nil || len(b.Lines) != 5 {
 			t.Fatalf("bill = %+v %v", b, err)
 		}
-		bp := html(t, u.get(t, gen.location()), http.StatusOK)
-		contains(t, bp, "汇缴清册已生成", b.Total.Format(), "李明", "林静")
-		if strings.Contains(bp.body, "模拟银行转账") {
+		bp := halltest.HTML(t, u.Get(t, gen.Location()), http.StatusOK)
+		halltest.Contains(t, bp, "汇缴清册已生成", b.Total.Format(), "李明", "林静")
+		if strings.Contains(bp.Body, "模拟银行转账") {
 			t.Error("the simulated transfer is offered outside demo mode")
 		}
-		if p := u.post(t, billURL+"/simulated-transfer", nil); p.status == http.StatusSeeOther {
+		if p := u.Post(t, billURL+"/simulated-transfer", nil); p.Status == http.StatusSeeOther {
 			t.Fatal("simulated transfer ran outside demo mode")
 		}
 
 		// The bill as Excel: one row per line and the totals.
-		x := u.get(t, billURL+"/bill.xlsx")
-		if x.status != http.StatusOK || !strings.Contains(x.header.Get("Content-Type"), "spreadsheetml") {
-			t.Fatalf("bill.xlsx = %d %q", x.status, x.header.Get("Content-Type"))
+		x := u.Get(t, billURL+"/bill.xlsx")
+		if x.Status != http.StatusOK || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") {
+			t.Fatalf("bill.xlsx = %d %q", x.Status, x.Header.Get("Content-Type"))
 		}
-		xf, err := excelize.OpenReader(strings.NewReader(x.body))
+		xf, err := excelize.OpenReader(strings.NewReader(x.Body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -519,38 +512,38 @@ func TestRemittance(t *testing.T) {
 		}
 
 		// Payment: an unknown serial, a wrong claimed amount, then the real one.
-		p = html(t, u.post(t, billURL+"/payment", url.Values{"bank_serial": {"NOPE-1"}, "amount": {b.Total.String()}}), http.StatusNotFound)
-		contains(t, p, "银行未查到", `value="NOPE-1"`)
+		p = halltest.HTML(t, u.Post(t, billURL+"/payment", url.Values{"bank_serial": {"NOPE-1"}, "amount": {b.Total.String()}}), http.StatusNotFound)
+		halltest.Contains(t, p, "银行未查到", `value="NOPE-1"`)
 		a.Bank.Credit(exchange.Receipt{Serial: "BK-HALL-1", BankCode: app.SettlementBank, Amount: b.Total})
-		p = html(t, u.post(t, billURL+"/payment", url.Values{"bank_serial": {"BK-HALL-1"}, "amount": {(b.Total + 1).String()}}), http.StatusConflict)
-		contains(t, p, "与银行到账金额")
-		p = u.post(t, billURL+"/payment", url.Values{"bank_serial": {"BK-HALL-1"}, "amount": {b.Total.Format()}})
-		if p.status != http.StatusSeeOther {
-			t.Fatalf("pay = %d: %s", p.status, excerpt(p.body))
+		p = halltest.HTML(t, u.Post(t, billURL+"/payment", url.Values{"bank_serial": {"BK-HALL-1"}, "amount": {(b.Total + 1).String()}}), http.StatusConflict)
+		halltest.Contains(t, p, "与银行到账金额")
+		p = u.Post(t, billURL+"/payment", url.Values{"bank_serial": {"BK-HALL-1"}, "amount": {b.Total.Format()}})
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("pay = %d: %s", p.Status, halltest.Excerpt(p.Body))
 		}
-		contains(t, u.get(t, p.location()), "缴款已到账", "已入账", "BK-HALL-1")
-		home := u.get(t, "/unit/")
-		contains(t, home, `id="paid-through">`+next.String()+`<`)
+		halltest.Contains(t, u.Get(t, p.Location()), "缴款已到账", "已入账", "BK-HALL-1")
+		home := u.Get(t, "/unit/")
+		halltest.Contains(t, home, `id="paid-through">`+next.String()+`<`)
 		if un, _ := a.Deposit.Unit(ctx, demo.UnitNo); un.PaidThrough != next {
 			t.Fatalf("paid through %s, want %s", un.PaidThrough, next)
 		}
 		// Paying again is refused; the history shows it posted.
-		p = html(t, u.post(t, billURL+"/payment", url.Values{"bank_serial": {"BK-HALL-2"}, "amount": {"1"}}), http.StatusNotFound)
-		contains(t, u.get(t, "/unit/remittances"), "已入账")
+		p = halltest.HTML(t, u.Post(t, billURL+"/payment", url.Values{"bank_serial": {"BK-HALL-2"}, "amount": {"1"}}), http.StatusNotFound)
+		halltest.Contains(t, u.Get(t, "/unit/remittances"), "已入账")
 
 		// 缓缴: the start month must be the next unpaid month.
-		u.get(t, "/unit/deferrals")
-		p = html(t, u.post(t, "/unit/deferrals", url.Values{"start_month": {next.String()}, "end_month": {next.Add(2).String()}, "reason": {"经营困难"}}), http.StatusBadRequest)
-		contains(t, p, "缓缴开始年月须为", "经营困难")
-		p = u.post(t, "/unit/deferrals", url.Values{"start_month": {next.Next().String()}, "end_month": {next.Add(3).String()}, "reason": {"职代会决议 2026-1 号"}})
-		if p.status != http.StatusSeeOther {
-			t.Fatalf("deferral = %d: %s", p.status, excerpt(p.body))
+		u.Get(t, "/unit/deferrals")
+		p = halltest.HTML(t, u.Post(t, "/unit/deferrals", url.Values{"start_month": {next.String()}, "end_month": {next.Add(2).String()}, "reason": {"经营困难"}}), http.StatusBadRequest)
+		halltest.Contains(t, p, "缓缴开始年月须为", "经营困难")
+		p = u.Post(t, "/unit/deferrals", url.Values{"start_month": {next.Next().String()}, "end_month": {next.Add(3).String()}, "reason": {"职代会决议 2026-1 号"}})
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("deferral = %d: %s", p.Status, halltest.Excerpt(p.Body))
 		}
-		contains(t, u.get(t, p.location()), "缓缴申请已提交", "待审核", "职代会决议 2026-1 号")
+		halltest.Contains(t, u.Get(t, p.Location()), "缓缴申请已提交", "待审核", "职代会决议 2026-1 号")
 
-		logs := u.get(t, "/unit/logs")
-		contains(t, logs, "生成汇缴清册", "汇缴入账", "申请缓缴", "登录", "本人")
-		noPersonalData(t, logs.body)
+		logs := u.Get(t, "/unit/logs")
+		halltest.Contains(t, logs, "生成汇缴清册", "汇缴入账", "申请缓缴", "登录", "本人")
+		noPersonalData(t, logs.Body)
 	})
 }
 
@@ -562,23 +555,23 @@ func TestSupplementDemoTransfer(t *testing.T) {
 		srv := hallServer(t, a, true)
 		u := newUser(t, srv)
 		u.login(t, &otpSteps{})
-		u.get(t, "/unit/supplements")
+		u.Get(t, "/unit/supplements")
 		last := nextOf(t, a, demo.UnitNo).Add(-1) // paid already: 补缴 is for months not covered by a posted bill
-		p := html(t, u.post(t, "/unit/supplements", url.Values{"account_no": {"201000000004"}, "from": {last.String()}, "to": {last.Add(-2).String()}}), http.StatusBadRequest)
-		contains(t, p, "补缴截止年月须不早于起始年月")
-		p = u.post(t, "/unit/supplements", url.Values{"account_no": {"201000000004"}, "from": {last.Add(-1).String()}, "to": {last.String()}})
-		if p.status != http.StatusSeeOther {
-			t.Fatalf("supplement = %d: %s", p.status, excerpt(p.body))
+		p := halltest.HTML(t, u.Post(t, "/unit/supplements", url.Values{"account_no": {"201000000004"}, "from": {last.String()}, "to": {last.Add(-2).String()}}), http.StatusBadRequest)
+		halltest.Contains(t, p, "补缴截止年月须不早于起始年月")
+		p = u.Post(t, "/unit/supplements", url.Values{"account_no": {"201000000004"}, "from": {last.Add(-1).String()}, "to": {last.String()}})
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("supplement = %d: %s", p.Status, halltest.Excerpt(p.Body))
 		}
-		billURL := strings.SplitN(p.location(), "?", 2)[0]
-		bp := html(t, u.get(t, p.location()), http.StatusOK)
-		contains(t, bp, "补缴清册已生成", "补缴清册", "张伟", last.String(), "模拟银行转账")
+		billURL := strings.SplitN(p.Location(), "?", 2)[0]
+		bp := halltest.HTML(t, u.Get(t, p.Location()), http.StatusOK)
+		halltest.Contains(t, bp, "补缴清册已生成", "补缴清册", "张伟", last.String(), "模拟银行转账")
 		before, _ := a.Deposit.Employee(ctx, "201000000004")
-		p = u.post(t, billURL+"/simulated-transfer", nil)
-		if p.status != http.StatusSeeOther {
-			t.Fatalf("simulated transfer = %d: %s", p.status, excerpt(p.body))
+		p = u.Post(t, billURL+"/simulated-transfer", nil)
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("simulated transfer = %d: %s", p.Status, halltest.Excerpt(p.Body))
 		}
-		contains(t, u.get(t, p.location()), "缴款已到账", "已入账", "SIM")
+		halltest.Contains(t, u.Get(t, p.Location()), "缴款已到账", "已入账", "SIM")
 		after, _ := a.Deposit.Employee(ctx, "201000000004")
 		id, _ := strconv.ParseInt(strings.TrimPrefix(billURL, "/unit/remittances/"), 10, 64)
 		b, _ := a.Deposit.Bill(ctx, demo.UnitNo, id)
@@ -586,10 +579,10 @@ func TestSupplementDemoTransfer(t *testing.T) {
 			t.Fatalf("balance %s → %s for a bill of %s (%s)", before.Balance, after.Balance, b.Total, b.Status)
 		}
 		// The same months again are covered now.
-		p = html(t, u.post(t, "/unit/supplements", url.Values{"account_no": {"201000000004"}, "from": {last.String()}}), http.StatusConflict)
-		contains(t, p, "已缴存入账")
-		st := u.get(t, "/unit/statements/employee?account_no=201000000004")
-		contains(t, st, "补缴", money.Fen(after.Balance).Format())
-		contains(t, u.get(t, "/unit/statements"), "补缴", b.Total.Format())
+		p = halltest.HTML(t, u.Post(t, "/unit/supplements", url.Values{"account_no": {"201000000004"}, "from": {last.String()}}), http.StatusConflict)
+		halltest.Contains(t, p, "已缴存入账")
+		st := u.Get(t, "/unit/statements/employee?account_no=201000000004")
+		halltest.Contains(t, st, "补缴", money.Fen(after.Balance).Format())
+		halltest.Contains(t, u.Get(t, "/unit/statements"), "补缴", b.Total.Format())
 	})
 }

@@ -2,16 +2,12 @@ package unithall_test
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
-	"strings"
 	"testing"
-	"time"
 
+	"gjj/channels/hallkit/halltest"
 	"gjj/channels/unithall"
 	"gjj/internal/access"
 	"gjj/internal/apitest"
@@ -130,129 +126,20 @@ func (o *otpSteps) code(t testing.TB) string {
 	return o.otp.Code(t, "agent")
 }
 
-// user is a browser without JavaScript: a cookie jar, no automatic redirects,
-// and the CSRF token of the last page it read.
-type user struct {
-	base string
-	c    *http.Client
-	csrf string
-}
+// user is a browser without JavaScript (halltest.Browser) on the hall.
+type user struct{ *halltest.Browser }
 
 func newUser(t testing.TB, srv *httptest.Server) *user {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &user{base: srv.URL, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
-
-type page struct {
-	status int
-	header http.Header
-	body   string
-}
-
-func (p page) location() string { return p.header.Get("Location") }
-
-var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-
-func (u *user) do(t testing.TB, req *http.Request) page {
-	t.Helper()
-	req.Header.Set("Accept", "text/html,application/xhtml+xml")
-	resp, err := u.c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := page{status: resp.StatusCode, header: resp.Header, body: string(b)}
-	if m := csrfField.FindStringSubmatch(p.body); m != nil {
-		u.csrf = m[1]
-	}
-	return p
-}
-
-func (u *user) get(t testing.TB, path string) page {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u.base+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.do(t, req)
-}
-
-// post submits a form with the current CSRF token (unless form has _csrf).
-func (u *user) post(t testing.TB, path string, form url.Values) page {
-	t.Helper()
-	if form == nil {
-		form = url.Values{}
-	}
-	if _, ok := form["_csrf"]; !ok {
-		form.Set("_csrf", u.csrf)
-	}
-	return u.postRaw(t, path, form, nil)
-}
-
-// postRaw submits a form as it is, with extra headers.
-func (u *user) postRaw(t testing.TB, path string, form url.Values, header map[string]string) page {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, u.base+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	return u.do(t, req)
+	return &user{halltest.NewBrowser(t, srv.URL)}
 }
 
 // login signs the demo agent in and checks the redirect to the overview.
 func (u *user) login(t testing.TB, otp *otpSteps) {
 	t.Helper()
-	u.get(t, "/unit/login")
-	p := u.post(t, "/unit/login", url.Values{"unit_code": {demo.UnitNo}, "id_number": {demo.AgentID},
+	u.Get(t, "/unit/login")
+	p := u.Post(t, "/unit/login", url.Values{"unit_code": {demo.UnitNo}, "id_number": {demo.AgentID},
 		"password": {demo.Password}, "totp": {otp.code(t)}})
-	if p.status != http.StatusSeeOther || p.location() != "/unit/" {
-		t.Fatalf("login = %d %q: %s", p.status, p.location(), excerpt(p.body))
+	if p.Status != http.StatusSeeOther || p.Location() != "/unit/" {
+		t.Fatalf("login = %d %q: %s", p.Status, p.Location(), halltest.Excerpt(p.Body))
 	}
-}
-
-// html checks a page is a 200 HTML page and returns it.
-func html(t testing.TB, p page, status int) page {
-	t.Helper()
-	if p.status != status {
-		t.Fatalf("status = %d, want %d: %s", p.status, status, excerpt(p.body))
-	}
-	if ct := p.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
-		t.Fatalf("Content-Type = %q, want text/html", ct)
-	}
-	return p
-}
-
-// contains checks that the page has every text.
-func contains(t testing.TB, p page, texts ...string) {
-	t.Helper()
-	for _, s := range texts {
-		if !strings.Contains(p.body, s) {
-			t.Errorf("page lacks %q: %s", s, excerpt(p.body))
-		}
-	}
-}
-
-// excerpt is the visible text around the main part of a page, for messages.
-func excerpt(body string) string {
-	if i := strings.Index(body, `<main`); i >= 0 {
-		body = body[i:]
-	}
-	body = regexp.MustCompile(`(?s)<[^>]*>`).ReplaceAllString(body, " ")
-	body = strings.Join(strings.Fields(body), " ")
-	if len(body) > 1200 {
-		body = body[:1200] + "…"
-	}
-	return body
 }

@@ -17,12 +17,10 @@ type loginInput struct {
 }
 
 func (h *hall) loginForm(c echo.Context) error {
-	if ck, err := c.Cookie(SessionCookie); err == nil {
-		if p, err := h.d.Identity.Session(c.Request().Context(), ck.Value, Channel); err == nil && p.UnitNo != "" {
-			return c.Redirect(http.StatusSeeOther, "/unit/")
-		}
+	if h.kit.SignedIn(c) {
+		return c.Redirect(http.StatusSeeOther, "/unit/")
 	}
-	return h.render(c, http.StatusOK, "login", view{Title: "单位经办人登录", Data: loginInput{Next: safeNext(c.QueryParam("next"))}})
+	return h.render(c, http.StatusOK, "login", view{Title: "单位经办人登录", Data: loginInput{Next: h.kit.SafeNext(c.QueryParam("next"))}})
 }
 
 // login checks the agent's four factors. Any wrong factor gives the same
@@ -32,7 +30,7 @@ func (h *hall) login(c echo.Context) error {
 	in := loginInput{
 		UnitCode: strings.TrimSpace(c.FormValue("unit_code")),
 		IDNumber: strings.TrimSpace(c.FormValue("id_number")),
-		Next:     safeNext(c.FormValue("next")),
+		Next:     h.kit.SafeNext(c.FormValue("next")),
 	}
 	v := view{Title: "单位经办人登录", Data: in}
 	// The login's audit record names the channel it came through.
@@ -45,7 +43,7 @@ func (h *hall) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	setSessionCookie(c, token, 0)
+	h.kit.SetSession(c, token)
 	target := "/unit/"
 	if in.Next != "" {
 		target = in.Next
@@ -54,28 +52,9 @@ func (h *hall) login(c echo.Context) error {
 }
 
 func (h *hall) logout(c echo.Context) error {
-	if ck, err := c.Cookie(SessionCookie); err == nil {
-		if err := h.d.Identity.EndSession(c.Request().Context(), ck.Value); err != nil {
-			return err
-		}
+	if err := h.kit.EndSession(c); err != nil {
+		return err
 	}
-	setSessionCookie(c, "", -1)
+	h.kit.ClearSession(c)
 	return c.Redirect(http.StatusSeeOther, "/unit/login")
-}
-
-// setSessionCookie sets (maxAge 0: for the browser session) or deletes
-// (maxAge < 0) the session cookie. It is Secure when the request came over
-// HTTPS (directly or through the proxy).
-func setSessionCookie(c echo.Context, token string, maxAge int) {
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: token, Path: cookiePath, MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
-}
-
-// safeNext keeps a post-login target only when it is a page of the hall.
-func safeNext(s string) string {
-	if !strings.HasPrefix(s, "/unit/") || strings.HasPrefix(s, "/unit/login") || strings.ContainsAny(s, "\\\r\n") ||
-		strings.HasPrefix(s, "//") {
-		return ""
-	}
-	return s
 }

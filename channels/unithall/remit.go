@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/xuri/excelize/v2"
 
+	"gjj/channels/hallkit"
 	"gjj/internal/core/deposit"
 	"gjj/internal/exchange"
 	"gjj/internal/platform/date"
@@ -246,7 +247,7 @@ func writeBillXLSX(w *bytes.Buffer, u *deposit.Unit, b *deposit.Bill) error {
 	head := [][2]string{
 		{"单位名称", u.Name}, {"单位账号", u.UnitNo}, {"清册类型", billKindNames[b.Kind] + "清册"},
 		{"缴存年月", b.Month.String()}, {"清册编号", strconv.FormatInt(b.ID, 10)}, {"状态", status},
-		{"生成时间", timeText(b.GeneratedAt)},
+		{"生成时间", hallkit.TimeText(b.GeneratedAt)},
 	}
 	if err := text(1, 1, "住房公积金"+billKindNames[b.Kind]+"清册"); err != nil {
 		return err

@@ -19,19 +19,13 @@
 package unithall
 
 import (
-	"bytes"
 	"embed"
-	"fmt"
-	"html/template"
 	"io/fs"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
+	"gjj/channels/hallkit"
 	"gjj/internal/access"
 	"gjj/internal/audit"
 	"gjj/internal/channel"
@@ -40,7 +34,6 @@ import (
 	"gjj/internal/exchange"
 	"gjj/internal/identity"
 	"gjj/internal/platform/errs"
-	"gjj/internal/platform/reqctx"
 )
 
 // Deps are the services the hall calls.
@@ -66,7 +59,6 @@ const Channel = "unit"
 const (
 	SessionCookie = "gjj_unit_session"
 	csrfCookie    = "gjj_unit_csrf"
-	cookiePath    = "/unit"
 )
 
 //go:embed templates/*.html
@@ -75,31 +67,27 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
+// errCSRF answers a state-changing request without a valid CSRF token, or one
+// a browser marks as coming from another site.
+var errCSRF = errs.New(errs.Forbidden, "unithall.csrf", "页面已失效或请求来源不明，请刷新页面后重新提交")
+
 // Register mounts the hall on e. Register it after channels/portal (echo keeps
 // the last handler registered for a path) or remove the portal's /unit/
 // placeholder. Every page except the static files passes the channel gate
 // first, as its service item: a closed item or a busy channel shows the
 // gate's page with the channels that can take the business now.
 func Register(e *echo.Echo, d Deps) {
-	h := &hall{d: d}
-	csrf := csrfMiddleware()
+	h := newHall(d)
+	csrf := h.kit.CSRF()
 	static, _ := fs.Sub(staticFS, "static")
-	files := http.StripPrefix("/unit/static/", http.FileServerFS(static))
-	e.GET("/unit/static/*", func(c echo.Context) error {
-		if strings.HasSuffix(c.Request().URL.Path, "/") {
-			return echo.ErrNotFound // no directory listings
-		}
-		c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=3600")
-		files.ServeHTTP(c.Response(), c.Request())
-		return nil
-	})
-	e.GET("/unit", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/unit/") })
+	h.kit.Mount(e, static)
 	item := func(code string) echo.MiddlewareFunc { return d.Gate.Middleware(catalog.Unit, code) }
 	e.GET("/unit/login", h.loginForm, item("ZH-01"), csrf)
 	e.POST("/unit/login", h.login, item("ZH-01"), csrf)
 
+	requireAgent := h.kit.Require(h.mayCall)
 	page := func(method, path, code string, fn echo.HandlerFunc) {
-		e.Add(method, path, h.inShell(fn), item(code), csrf, h.requireAgent)
+		e.Add(method, path, h.inShell(fn), item(code), csrf, requireAgent)
 	}
 	page(http.MethodPost, "/unit/logout", "ZH-01", h.logout)
 	page(http.MethodGet, "/unit/", "DW-11", h.overview)
@@ -140,81 +128,30 @@ func Register(e *echo.Echo, d Deps) {
 	page(http.MethodGet, "/unit/logs", "DW-11", h.logs)
 }
 
-type hall struct{ d Deps }
-
-// errCSRF answers a state-changing request without a valid CSRF token, or one
-// a browser marks as coming from another site.
-var errCSRF = errs.New(errs.Forbidden, "unithall.csrf", "页面已失效或请求来源不明，请刷新页面后重新提交")
-
-// csrfMiddleware is echo's CSRF protection: browsers that send Sec-Fetch-Site
-// are checked by it (same-origin passes, cross-site is refused), others by the
-// double-submit token (cookie + form field _csrf or header X-CSRF-Token).
-func csrfMiddleware() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf,header:" + echo.HeaderXCSRFToken,
-		CookieName:     csrfCookie,
-		CookiePath:     cookiePath,
-		CookieHTTPOnly: true,
-		CookieSameSite: http.SameSiteStrictMode,
-		ErrorHandler:   func(error, echo.Context) error { return errCSRF },
-		AllowSecFetchSiteFunc: func(c echo.Context) (bool, error) {
-			if c.Request().Header.Get(echo.HeaderSecFetchSite) == "same-site" {
-				return false, nil // a sibling host: the token decides
-			}
-			return false, errCSRF
-		},
-	})
+type hall struct {
+	d   Deps
+	kit *hallkit.Hall
 }
 
-const principalKey = "unithall.principal"
-
-// requireAgent admits requests with a live unit-channel session whose
-// principal may call the route: no session sends the browser to the login
-// page (htmx requests get HX-Redirect); a refused route is access.forbidden.
-// It puts the actor on the request context for the audit trail.
-func (h *hall) requireAgent(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		ctx := req.Context()
-		var p *identity.Principal
-		ck, err := c.Cookie(SessionCookie)
-		if err == nil {
-			p, err = h.d.Identity.Session(ctx, ck.Value, Channel)
-		}
-		if err != nil || p == nil || p.UnitNo == "" {
-			if err != nil && errs.KindOf(err) != errs.Unauthenticated && ck != nil {
-				return err // the session store failed: not a reason to log in again
-			}
-			return toLogin(c)
-		}
-		if err := h.d.Access.Check(p.Subject, "unit:"+p.UnitNo, c.Path(), req.Method); err != nil {
-			return err
-		}
-		ctx = reqctx.WithActor(ctx, reqctx.Actor{ID: p.Subject, Channel: Channel})
-		c.SetRequest(req.WithContext(ctx))
-		c.Set(principalKey, p)
-		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-		return next(c)
-	}
+// newHall describes the hall to the page kit: a live unit-channel session of
+// a unit agent signs in.
+func newHall(d Deps) *hall {
+	return &hall{d: d, kit: &hallkit.Hall{Root: "/unit", Channel: Channel, SessionCookie: SessionCookie, CSRFCookie: csrfCookie,
+		ErrCSRF: errCSRF, Identity: d.Identity, Member: func(p *identity.Principal) bool { return p.UnitNo != "" }, Flashes: flashes}}
 }
 
-// toLogin sends the browser to the login page, remembering a page it asked for.
-func toLogin(c echo.Context) error {
-	target := "/unit/login"
-	if req := c.Request(); req.Method == http.MethodGet && req.URL.Path != "/unit/" {
-		target += "?next=" + url.QueryEscape(req.URL.RequestURI())
-	}
-	if c.Request().Header.Get("HX-Request") == "true" {
-		c.Response().Header().Set("HX-Redirect", target)
-		return c.NoContent(http.StatusNoContent)
-	}
-	return c.Redirect(http.StatusSeeOther, target)
+// mayCall asks access control whether the agent may call the route for
+// their unit (subject, unit:<unit_no>, route template, method); a refusal is
+// access.forbidden. Requests without a live unit-channel session of an agent
+// never get here: they are sent to the login page (htmx requests get
+// HX-Redirect).
+func (h *hall) mayCall(c echo.Context, p *identity.Principal) error {
+	return h.d.Access.Check(p.Subject, "unit:"+p.UnitNo, c.Path(), c.Request().Method)
 }
 
-func principal(c echo.Context) *identity.Principal {
-	p, _ := c.Get(principalKey).(*identity.Principal)
-	return p
-}
+// principal is the signed-in agent of a page behind Require (nil on the
+// login page).
+func principal(c echo.Context) *identity.Principal { return hallkit.Principal(c) }
 
 // unitNo is the unit the signed-in agent acts for.
 func unitNo(c echo.Context) string { return principal(c).UnitNo }
@@ -232,19 +169,11 @@ type view struct {
 	Data  any    // the page's own data
 }
 
-// contentSecurityPolicy allows only the hall's own scripts, styles and forms.
-const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; " +
-	"frame-ancestors 'none'; form-action 'self'"
-
-// render executes the page fully before writing it, so a template error is a
-// clean 500 and never half a page. For signed-in pages it adds the unit (for
-// the header) unless the handler already read it.
+// render renders a page with the layout (hallkit.Render: all or nothing,
+// under the halls' Content-Security-Policy). For signed-in pages it adds the
+// unit (for the header) unless the handler already read it.
 func (h *hall) render(c echo.Context, status int, name string, v view) error {
-	t, ok := pages[name]
-	if !ok {
-		return fmt.Errorf("unithall: no template %q", name)
-	}
-	v.CSRF, _ = c.Get("csrf").(string)
+	v.CSRF = hallkit.CSRFToken(c)
 	v.Demo = h.d.Demo && h.d.Bank != nil
 	if p := principal(c); p != nil {
 		v.Agent = p
@@ -257,48 +186,36 @@ func (h *hall) render(c echo.Context, status int, name string, v view) error {
 		}
 	}
 	if v.Flash == "" {
-		v.Flash = flash(c)
+		v.Flash = h.kit.Flash(c)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		return err
-	}
-	c.Response().Header().Set("Content-Security-Policy", contentSecurityPolicy)
-	return c.HTMLBlob(status, buf.Bytes())
+	return pages.Render(c, status, name, v)
 }
 
 // inShell shows a refusal that is not a form's (an unknown bill, an employee
 // of another unit) inside the hall with its Chinese message; internal and
 // unavailable errors go to the platform's error handler.
 func (h *hall) inShell(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		err := next(c)
-		if err == nil || c.Response().Committed {
-			return err
-		}
+	return hallkit.InShell(next, func(c echo.Context, err error) error {
 		return h.formError(c, err, "error", view{Title: "无法办理"})
-	}
+	})
 }
 
 // formError re-renders a form with the message of err and the status of its
 // kind. Internal and unavailable errors go to the platform's error handler
 // (logged there, shown as a generic page).
 func (h *hall) formError(c echo.Context, err error, name string, v view) error {
-	e := errs.E(err)
-	if e.Kind == errs.Internal || e.Kind == errs.Unavailable || e.Kind == "" {
+	e := hallkit.Refusal(err)
+	if e == nil {
 		return err
 	}
 	v.Error = e.Message
 	return h.render(c, e.Kind.Status(), name, v)
 }
 
-// done redirects after a successful form (POST → 303 → GET) with a flash code.
+// done redirects after a successful form (POST → 303 → GET) with a flash code
+// and, for a message with %d, its number.
 func done(c echo.Context, path, code string, n ...int) error {
-	q := url.Values{"ok": {code}}
-	if len(n) > 0 {
-		q.Set("n", strconv.Itoa(n[0]))
-	}
-	return c.Redirect(http.StatusSeeOther, path+"?"+q.Encode())
+	return hallkit.Done(c, path, code, n...)
 }
 
 // flashes are the success messages a redirect may name; %d takes "n".
@@ -317,29 +234,12 @@ var flashes = map[string]string{
 	"deferral":    "缓缴申请已提交，请等待管理中心审核。",
 }
 
-func flash(c echo.Context) string {
-	msg, ok := flashes[c.QueryParam("ok")]
-	if !ok || !strings.Contains(msg, "%d") {
-		return msg
-	}
-	n, err := strconv.Atoi(c.QueryParam("n"))
-	if err != nil {
-		return ""
-	}
-	return fmt.Sprintf(msg, n)
-}
-
 // pages are the parsed templates, each with the layout.
 var pages = parsePages(
 	"login", "overview", "employees", "employee", "employee_new", "transfer", "import", "ratios",
 	"remittances", "bill", "supplements", "deferrals", "statements", "statement", "logs", "error",
 )
 
-func parsePages(names ...string) map[string]*template.Template {
-	out := make(map[string]*template.Template, len(names))
-	for _, n := range names {
-		out[n] = template.Must(template.New(n).Funcs(funcs).ParseFS(templateFS,
-			"templates/layout.html", "templates/partials.html", "templates/"+n+".html"))
-	}
-	return out
+func parsePages(names ...string) hallkit.Pages {
+	return hallkit.Parse(templateFS, funcs, []string{"templates/layout.html", "templates/partials.html"}, names...)
 }

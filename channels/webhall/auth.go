@@ -22,28 +22,18 @@ type loginInput struct {
 	Sent  bool // SMS login: a code was requested
 }
 
-// signedIn reports whether the request carries a live web session of a person.
-func (h *hall) signedIn(c echo.Context) bool {
-	ck, err := c.Cookie(SessionCookie)
-	if err != nil {
-		return false
-	}
-	p, err := h.d.Identity.Session(c.Request().Context(), ck.Value, Channel)
-	return err == nil && p.Kind == "person"
-}
-
 func (h *hall) loginForm(c echo.Context) error {
-	if h.signedIn(c) {
+	if h.kit.SignedIn(c) {
 		return c.Redirect(http.StatusSeeOther, "/web/")
 	}
-	return h.render(c, http.StatusOK, "login", view{Title: "个人登录", Data: loginInput{Next: safeNext(c.QueryParam("next"))}})
+	return h.render(c, http.StatusOK, "login", view{Title: "个人登录", Data: loginInput{Next: h.kit.SafeNext(c.QueryParam("next"))}})
 }
 
 // login checks the login (resident ID number or reserved mobile) and password
 // with identity.LoginPerson: a wrong login or password gives the same message
 // (identity.bad_credentials); slow-down and lockout answer with their own.
 func (h *hall) login(c echo.Context) error {
-	in := loginInput{Login: strings.TrimSpace(c.FormValue("login")), Next: safeNext(c.FormValue("next"))}
+	in := loginInput{Login: strings.TrimSpace(c.FormValue("login")), Next: h.kit.SafeNext(c.FormValue("next"))}
 	p, err := h.d.Identity.LoginPerson(c.Request().Context(), in.Login, c.FormValue("password"))
 	if err != nil {
 		return h.formError(c, err, "login", view{Title: "个人登录", Data: in})
@@ -52,10 +42,10 @@ func (h *hall) login(c echo.Context) error {
 }
 
 func (h *hall) smsLoginForm(c echo.Context) error {
-	if h.signedIn(c) {
+	if h.kit.SignedIn(c) {
 		return c.Redirect(http.StatusSeeOther, "/web/")
 	}
-	return h.render(c, http.StatusOK, "login_sms", view{Title: "短信验证码登录", Data: loginInput{Next: safeNext(c.QueryParam("next"))}})
+	return h.render(c, http.StatusOK, "login_sms", view{Title: "短信验证码登录", Data: loginInput{Next: h.kit.SafeNext(c.QueryParam("next"))}})
 }
 
 // smsLogin sends a login code to a reserved mobile (action "send": the same
@@ -63,7 +53,7 @@ func (h *hall) smsLoginForm(c echo.Context) error {
 // with the phone and the code.
 func (h *hall) smsLogin(c echo.Context) error {
 	ctx := c.Request().Context()
-	in := loginInput{Phone: strings.TrimSpace(c.FormValue("phone")), Next: safeNext(c.FormValue("next"))}
+	in := loginInput{Phone: strings.TrimSpace(c.FormValue("phone")), Next: h.kit.SafeNext(c.FormValue("next"))}
 	v := view{Title: "短信验证码登录", Data: &in}
 	if c.FormValue("action") == "send" {
 		if err := h.d.Identity.SendCode(ctx, identity.PurposeLogin, in.Phone, c.RealIP()); err != nil {
@@ -84,17 +74,14 @@ func (h *hall) smsLogin(c echo.Context) error {
 // startSession ends the browser's previous web session, starts a web-channel
 // session for p, sets the cookie and goes to target (default the overview).
 func (h *hall) startSession(c echo.Context, p *identity.Principal, target string) error {
-	ctx := c.Request().Context()
-	if ck, err := c.Cookie(SessionCookie); err == nil {
-		if err := h.d.Identity.EndSession(ctx, ck.Value); err != nil {
-			return err
-		}
+	if err := h.kit.EndSession(c); err != nil {
+		return err
 	}
-	token, _, err := h.d.Identity.NewSessionFrom(ctx, *p, Channel, client(c))
+	token, _, err := h.d.Identity.NewSessionFrom(c.Request().Context(), *p, Channel, client(c))
 	if err != nil {
 		return err
 	}
-	setSessionCookie(c, token, 0)
+	h.kit.SetSession(c, token)
 	if target == "" {
 		target = "/web/"
 	}
@@ -102,12 +89,10 @@ func (h *hall) startSession(c echo.Context, p *identity.Principal, target string
 }
 
 func (h *hall) logout(c echo.Context) error {
-	if ck, err := c.Cookie(SessionCookie); err == nil {
-		if err := h.d.Identity.EndSession(c.Request().Context(), ck.Value); err != nil {
-			return err
-		}
+	if err := h.kit.EndSession(c); err != nil {
+		return err
 	}
-	setSessionCookie(c, "", -1)
+	h.kit.ClearSession(c)
 	return done(c, "/web/login", "logout")
 }
 
@@ -203,23 +188,6 @@ func (h *hall) reset(c echo.Context) error {
 		Password: password}); err != nil {
 		return h.formError(c, err, "reset", v)
 	}
-	setSessionCookie(c, "", -1)
+	h.kit.ClearSession(c)
 	return done(c, "/web/login", "reset")
-}
-
-// setSessionCookie sets (maxAge 0: for the browser session) or deletes
-// (maxAge < 0) the session cookie. It is Secure when the request came over
-// HTTPS (directly or through the proxy).
-func setSessionCookie(c echo.Context, token string, maxAge int) {
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: token, Path: cookiePath, MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
-}
-
-// safeNext keeps a post-login target only when it is a page of the hall.
-func safeNext(s string) string {
-	if !strings.HasPrefix(s, "/web/") || strings.HasPrefix(s, "/web/login") || strings.ContainsAny(s, "\\\r\n") ||
-		strings.HasPrefix(s, "//") {
-		return ""
-	}
-	return s
 }

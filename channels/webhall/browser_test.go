@@ -7,17 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
+	"gjj/channels/hallkit/halltest"
 	"gjj/internal/apitest"
 	"gjj/internal/platform/testenv"
 )
-
-// chromiumPath is Debian's chromium (apt-get install chromium).
-const chromiumPath = "/usr/bin/chromium"
 
 // TestBrowserHall drives the hall in headless Chromium: 林静 registers (the
 // code read from the SMS outbox), logs out and in again with her new
@@ -26,129 +23,62 @@ const chromiumPath = "/usr/bin/chromium"
 // without Chromium unless GJJ_TEST_REQUIRE names "browser". With
 // GJJ_WEBHALL_SHOTS=<dir> it saves screenshots there.
 func TestBrowserHall(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if testenv.Required("browser") {
-			t.Fatalf("GJJ_TEST_REQUIRE names browser but %s is missing (apt-get install -y chromium fonts-wqy-microhei): %v", chromiumPath, err)
-		}
-		t.Skipf("%s is missing (apt-get install -y chromium fonts-wqy-microhei); set GJJ_TEST_REQUIRE=browser to make this a failure", chromiumPath)
-	}
 	a := apitest.OpenApp(t, apitest.SQLite(t), quiet)
+	in := apitest.CaptureSMS(a)
 	srv := hallServer(t, a)
 	downloads := t.TempDir()
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1366, 768),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "zh-CN"))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(actx)
-	defer cancelTab()
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
+	tab := halltest.Chromium(t)
 
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	// waitFor evaluates js until it is true. A click that navigates may
-	// interrupt an evaluation or leave the previous page for a moment, so
-	// errors count as "not yet".
-	waitFor := func(what, js string) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
-			if err == nil && ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("waiting for %s: %v (page: %s)", what, err, text("body"))
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	waitText := func(sel, want string) {
-		t.Helper()
-		waitFor(want+" in "+sel,
-			`(() => { const e = document.querySelector(`+jsString(sel)+`); return !!e && e.textContent.includes(`+jsString(want)+`); })()`)
-	}
-	shot := func(name string) {
-		t.Helper()
-		dir := os.Getenv("GJJ_WEBHALL_SHOTS")
-		if dir == "" {
-			return
-		}
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "web-"+name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	// Register: the three factors, then the code from the SMS and a password.
-	do("open the registration", chromedp.EmulateViewport(1366, 768), chromedp.Navigate(srv.URL+"/web/login"),
+	tab.Do("open the registration", chromedp.EmulateViewport(1366, 768), chromedp.Navigate(srv.URL+"/web/login"),
 		chromedp.WaitVisible(chromedp.ID("to-register")), chromedp.Click(chromedp.ID("to-register")),
 		chromedp.WaitVisible(chromedp.ID("register-send")))
-	shot("register")
-	do("step 1",
+	tab.Shot("web-register")
+	tab.Do("step 1",
 		chromedp.SendKeys(chromedp.ID("name"), lin.Name),
 		chromedp.SendKeys(chromedp.ID("id_number"), lin.IDNumber),
 		chromedp.SendKeys(chromedp.ID("phone"), lin.Mobile),
 		chromedp.Click(chromedp.ID("register-send")),
 		chromedp.WaitVisible(chromedp.ID("sms_code")))
-	waitText("#flash", "验证码已发送至 138****0005")
-	do("step 2",
-		chromedp.SendKeys(chromedp.ID("sms_code"), otp(t, a, lin.Mobile, "otp.register")),
+	tab.WaitText("#flash", "验证码已发送至 138****0005")
+	tab.Do("step 2",
+		chromedp.SendKeys(chromedp.ID("sms_code"), in.Code(t, lin.Mobile, "otp.register")),
 		chromedp.SendKeys(chromedp.ID("password"), linPassword),
 		chromedp.SendKeys(chromedp.ID("password2"), linPassword),
 		chromedp.Click(chromedp.ID("register-submit")),
 		chromedp.WaitVisible(chromedp.ID("balance")))
-	waitText("#flash", "注册成功")
-	if got := text("#account-no"); got != lin.AccountNo {
+	tab.WaitText("#flash", "注册成功")
+	if got := tab.Text("#account-no"); got != lin.AccountNo {
 		t.Fatalf("account number = %q", got)
 	}
-	shot("overview")
+	tab.Shot("web-overview")
 
 	// Log out and in again with the new password.
-	do("log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-submit")))
-	waitText("#flash", "您已安全退出")
-	do("log in",
+	tab.Do("log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-submit")))
+	tab.WaitText("#flash", "您已安全退出")
+	tab.Do("log in",
 		chromedp.SendKeys(chromedp.ID("login"), lin.IDNumber),
 		chromedp.SendKeys(chromedp.ID("password"), linPassword),
 		chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.ID("balance")))
-	if got := text("#person-name"); got != lin.Name {
+	if got := tab.Text("#person-name"); got != lin.Name {
 		t.Fatalf("header name = %q", got)
 	}
-	if got := text("#balance"); got != "120,000.00" {
+	if got := tab.Text("#balance"); got != "120,000.00" {
 		t.Fatalf("balance = %q", got)
 	}
 
 	// The statement, then a filter swapped in by htmx.
-	do("statement", chromedp.Click(chromedp.CSS(`nav.menu a[href="/web/statement"]`)), chromedp.WaitVisible(chromedp.ID("statement-lines")))
-	waitText("#statement-lines", "120,000.00")
-	shot("statement")
-	do("filter", chromedp.SetValue(chromedp.ID("from"), "2000-01-01"), chromedp.SetValue(chromedp.ID("to"), "2000-12-31"),
+	tab.Do("statement", chromedp.Click(chromedp.CSS(`nav.menu a[href="/web/statement"]`)), chromedp.WaitVisible(chromedp.ID("statement-lines")))
+	tab.WaitText("#statement-lines", "120,000.00")
+	tab.Shot("web-statement")
+	tab.Do("filter", chromedp.SetValue(chromedp.ID("from"), "2000-01-01"), chromedp.SetValue(chromedp.ID("to"), "2000-12-31"),
 		chromedp.Click(chromedp.ID("statement-submit")))
-	waitFor("the htmx filter", `!!document.getElementById('statement-empty') && location.search.includes('from=2000-01-01')`)
+	tab.WaitFor("the htmx filter", `!!document.getElementById('statement-empty') && location.search.includes('from=2000-01-01')`)
 
 	// The certificate: a PDF download.
-	progress := chromedp.Events(ctx, browser.DownloadProgress)
-	do("certificate", chromedp.Navigate(srv.URL+"/web/certificate"), chromedp.WaitVisible(chromedp.ID("certificate")),
+	progress := chromedp.Events(tab.Ctx, browser.DownloadProgress)
+	tab.Do("certificate", chromedp.Navigate(srv.URL+"/web/certificate"), chromedp.WaitVisible(chromedp.ID("certificate")),
 		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 			enabled := true
 			_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
@@ -190,27 +120,21 @@ func TestBrowserHall(t *testing.T) {
 		t.Fatal("GJJ_TEST_REQUIRE names pdf but pdftotext is missing (apt-get install -y poppler-utils)")
 	}
 
-	do("profile", chromedp.Navigate(srv.URL+"/web/profile"), chromedp.WaitVisible(chromedp.ID("profile")))
-	if got := text("#p-mobile"); got != "138****0005" {
+	tab.Do("profile", chromedp.Navigate(srv.URL+"/web/profile"), chromedp.WaitVisible(chromedp.ID("profile")))
+	if got := tab.Text("#p-mobile"); got != "138****0005" {
 		t.Errorf("profile mobile = %q", got)
 	}
-	shot("profile")
-	do("sessions", chromedp.Navigate(srv.URL+"/web/sessions"), chromedp.WaitVisible(chromedp.ID("session-list")))
-	waitText("#session-list", "本机")
-	shot("sessions")
+	tab.Shot("web-profile")
+	tab.Do("sessions", chromedp.Navigate(srv.URL+"/web/sessions"), chromedp.WaitVisible(chromedp.ID("session-list")))
+	tab.WaitText("#session-list", "本机")
+	tab.Shot("web-sessions")
 
 	// On a phone the overview fits the screen: no sideways scrolling.
-	do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(srv.URL+"/web/"),
+	tab.Do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(srv.URL+"/web/"),
 		chromedp.WaitVisible(chromedp.ID("balance")))
-	waitFor("the overview to fit 390 px", `document.documentElement.scrollWidth <= window.innerWidth`)
-	shot("phone")
-	if body := text("body"); strings.Contains(body, lin.IDNumber) || strings.Contains(body, lin.Mobile) {
+	tab.WaitFor("the overview to fit 390 px", `document.documentElement.scrollWidth <= window.innerWidth`)
+	tab.Shot("web-phone")
+	if body := tab.Text("body"); strings.Contains(body, lin.IDNumber) || strings.Contains(body, lin.Mobile) {
 		t.Error("the overview shows a full ID number or mobile")
 	}
-}
-
-// jsString quotes s as a JavaScript string literal.
-func jsString(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`)
-	return "'" + r.Replace(s) + "'"
 }

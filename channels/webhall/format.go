@@ -2,39 +2,11 @@ package webhall
 
 import (
 	"html/template"
-	"time"
 
+	"gjj/channels/hallkit"
 	"gjj/internal/channel/catalog"
-	"gjj/internal/platform/date"
 	"gjj/internal/platform/ident"
-	"gjj/internal/platform/money"
 )
-
-// beijing is the time zone pages show wall-clock times in (stored in UTC).
-var beijing = time.FixedZone("CST", 8*3600)
-
-// monthText shows a month, or a dash for none.
-func monthText(m date.Month) string {
-	if m.IsZero() {
-		return "—"
-	}
-	return m.String()
-}
-
-func dateText(d date.Date) string {
-	if d.IsZero() {
-		return "—"
-	}
-	return d.String()
-}
-
-// timeText shows a UTC time in Beijing time.
-func timeText(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(beijing).Format("2006-01-02 15:04")
-}
 
 // channelName is the Chinese name of a channel code of the registry.
 func channelName(code string) string {
@@ -64,13 +36,11 @@ func agentText(ua string) string {
 	return ua
 }
 
-var funcs = template.FuncMap{
-	"yuan":        func(f money.Fen) string { return f.Format() },
-	"month":       monthText,
-	"day":         dateText,
-	"time":        timeText,
+// funcs are the kit's template functions (yuan, month, day, time) and the
+// personal hall's own.
+var funcs = hallkit.Funcs(template.FuncMap{
 	"maskMobile":  ident.MaskMobile,
 	"channelName": channelName,
 	"levelName":   levelName,
 	"agent":       agentText,
-}
+})

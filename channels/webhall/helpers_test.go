@@ -2,24 +2,19 @@ package webhall_test
 
 import (
 	"context"
-	"io"
-	"maps"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"gjj/channels/hallkit/halltest"
 	"gjj/channels/webhall"
 	"gjj/internal/apitest"
 	"gjj/internal/app"
 	"gjj/internal/demo"
 	"gjj/internal/identity"
-	"gjj/internal/notify"
 	"gjj/internal/platform/config"
 )
 
@@ -42,38 +37,6 @@ func hallServer(t testing.TB, a *app.App) *httptest.Server {
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// otpText finds the code in an OTP message of the outbox.
-var otpText = regexp.MustCompile(`验证码为([0-9]{6})`)
-
-// otp returns the code of the newest SMS with the template (otp.register, …)
-// sent to phone, read from the platform's SMS outbox (fails if none).
-func otp(t testing.TB, a *app.App, phone, template string) string {
-	t.Helper()
-	msgs, err := a.Notify.Outbox(context.Background(), notify.Filter{Phone: phone, Limit: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range msgs {
-		if m.Template == template {
-			if s := otpText.FindStringSubmatch(m.Text); s != nil {
-				return s[1]
-			}
-		}
-	}
-	t.Fatalf("no %s SMS to %s in the outbox", template, phone)
-	return ""
-}
-
-// smsCount is the number of messages the outbox holds for phone.
-func smsCount(t testing.TB, a *app.App, phone string) int {
-	t.Helper()
-	msgs, err := a.Notify.Outbox(context.Background(), notify.Filter{Phone: phone, Limit: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(msgs)
 }
 
 // clock is a settable clock for the identity service (lockout delays).
@@ -104,95 +67,20 @@ func appSession(t testing.TB, a *app.App, login, password string) string {
 	return token
 }
 
-// user is a browser without JavaScript: a cookie jar, no automatic redirects,
-// and the CSRF token of the last page it read.
-type user struct {
-	base string
-	c    *http.Client
-	csrf string
-}
+// user is a browser without JavaScript (halltest.Browser) on the hall.
+type user struct{ *halltest.Browser }
 
 func newUser(t testing.TB, srv *httptest.Server) *user {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &user{base: srv.URL, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
-
-type page struct {
-	status int
-	header http.Header
-	body   string
-}
-
-func (p page) location() string { return p.header.Get("Location") }
-
-var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-
-func (u *user) do(t testing.TB, req *http.Request) page {
-	t.Helper()
-	req.Header.Set("Accept", "text/html,application/xhtml+xml")
-	resp, err := u.c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := page{status: resp.StatusCode, header: resp.Header, body: string(b)}
-	if m := csrfField.FindStringSubmatch(p.body); m != nil {
-		u.csrf = m[1]
-	}
-	return p
-}
-
-func (u *user) get(t testing.TB, path string) page {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u.base+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.do(t, req)
-}
-
-// post submits a form with the current CSRF token (unless form has _csrf).
-func (u *user) post(t testing.TB, path string, form url.Values) page {
-	t.Helper()
-	form = maps.Clone(form) // the caller's values stay as they are
-	if form == nil {
-		form = url.Values{}
-	}
-	if _, ok := form["_csrf"]; !ok {
-		form.Set("_csrf", u.csrf)
-	}
-	return u.postRaw(t, path, form, nil)
-}
-
-// postRaw submits a form as it is, with extra headers.
-func (u *user) postRaw(t testing.TB, path string, form url.Values, header map[string]string) page {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, u.base+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	return u.do(t, req)
+	return &user{halltest.NewBrowser(t, srv.URL)}
 }
 
 // login signs a person in with the password form and checks the redirect.
 func (u *user) login(t testing.TB, login, password string) {
 	t.Helper()
-	u.get(t, "/web/login")
-	p := u.post(t, "/web/login", url.Values{"login": {login}, "password": {password}})
-	if p.status != http.StatusSeeOther || p.location() != "/web/" {
-		t.Fatalf("login of %s = %d %q: %s", login, p.status, p.location(), excerpt(p.body))
+	u.Get(t, "/web/login")
+	p := u.Post(t, "/web/login", url.Values{"login": {login}, "password": {password}})
+	if p.Status != http.StatusSeeOther || p.Location() != "/web/" {
+		t.Fatalf("login of %s = %d %q: %s", login, p.Status, p.Location(), halltest.Excerpt(p.Body))
 	}
 }
 
@@ -203,79 +91,17 @@ func (u *user) loginDemo(t testing.TB, e demo.Employee) {
 }
 
 // session is the value of the hall's session cookie in the jar ("" if none).
-func (u *user) session() string {
-	base, _ := url.Parse(u.base + "/web/")
-	for _, c := range u.c.Jar.Cookies(base) {
-		if c.Name == webhall.SessionCookie {
-			return c.Value
-		}
-	}
-	return ""
-}
+func (u *user) session() string { return u.Cookie("/web/", webhall.SessionCookie) }
 
 // setSession puts a token into the jar as the hall's session cookie.
 func (u *user) setSession(token string) {
-	base, _ := url.Parse(u.base + "/web/")
-	u.c.Jar.SetCookies(base, []*http.Cookie{{Name: webhall.SessionCookie, Value: token, Path: "/web"}})
-}
-
-// html checks a page has the status and is HTML, and returns it.
-func html(t testing.TB, p page, status int) page {
-	t.Helper()
-	if p.status != status {
-		t.Fatalf("status = %d, want %d: %s", p.status, status, excerpt(p.body))
-	}
-	if ct := p.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
-		t.Fatalf("Content-Type = %q, want text/html", ct)
-	}
-	return p
-}
-
-// redirect checks a 303 to location.
-func redirect(t testing.TB, p page, location string) {
-	t.Helper()
-	if p.status != http.StatusSeeOther || p.location() != location {
-		t.Fatalf("answer = %d %q, want 303 %q: %s", p.status, p.location(), location, excerpt(p.body))
-	}
-}
-
-// contains checks that the page has every text.
-func contains(t testing.TB, p page, texts ...string) {
-	t.Helper()
-	for _, s := range texts {
-		if !strings.Contains(p.body, s) {
-			t.Errorf("page lacks %q: %s", s, excerpt(p.body))
-		}
-	}
-}
-
-// lacks checks that the page has none of the texts.
-func lacks(t testing.TB, p page, texts ...string) {
-	t.Helper()
-	for _, s := range texts {
-		if strings.Contains(p.body, s) {
-			t.Errorf("page shows %q: %s", s, excerpt(p.body))
-		}
-	}
+	u.SetCookie("/web/", &http.Cookie{Name: webhall.SessionCookie, Value: token, Path: "/web"})
 }
 
 // refused checks a refusal re-rendered as a page: the status, the error code
 // and the Chinese message.
-func refused(t testing.TB, p page, status int, code, message string) {
+func refused(t testing.TB, p halltest.Page, status int, code, message string) {
 	t.Helper()
-	html(t, p, status)
-	contains(t, p, `data-code="`+code+`"`, message)
-}
-
-// excerpt is the visible text around the main part of a page, for messages.
-func excerpt(body string) string {
-	if i := strings.Index(body, `<main`); i >= 0 {
-		body = body[i:]
-	}
-	body = regexp.MustCompile(`(?s)<[^>]*>`).ReplaceAllString(body, " ")
-	body = strings.Join(strings.Fields(body), " ")
-	if len(body) > 1200 {
-		body = body[:1200] + "…"
-	}
-	return body
+	halltest.HTML(t, p, status)
+	halltest.Contains(t, p, `data-code="`+code+`"`, message)
 }

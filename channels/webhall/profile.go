@@ -137,7 +137,7 @@ func (h *hall) changePassword(c echo.Context) error {
 	if err := h.d.Identity.ChangePassword(c.Request().Context(), principal(c).PersonID(), c.FormValue("old_password"), next); err != nil {
 		return h.profileError(c, err, "password", &profileData{})
 	}
-	setSessionCookie(c, "", -1)
+	h.kit.ClearSession(c)
 	return done(c, "/web/login", "password")
 }
 
@@ -177,7 +177,7 @@ func (h *hall) revokeSession(c echo.Context) error {
 	}
 	for _, s := range list {
 		if s.ID == id && s.Current {
-			setSessionCookie(c, "", -1)
+			h.kit.ClearSession(c)
 			return done(c, "/web/login", "logout")
 		}
 	}

@@ -25,19 +25,15 @@
 package webhall
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
-	"html/template"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
+	"gjj/channels/hallkit"
 	"gjj/internal/core/deposit"
 	"gjj/internal/identity"
 	"gjj/internal/platform/bizdate"
@@ -79,7 +75,6 @@ const (
 const (
 	SessionCookie = "gjj_web_session"
 	csrfCookie    = "gjj_web_csrf"
-	cookiePath    = "/web"
 )
 
 //go:embed templates/*.html
@@ -90,19 +85,10 @@ var staticFS embed.FS
 
 // Register mounts the hall on e. Register it after channels/portal.
 func Register(e *echo.Echo, d Deps) {
-	h := &hall{d: d}
-	csrf := csrfMiddleware()
+	h := newHall(d)
+	csrf := h.kit.CSRF()
 	static, _ := fs.Sub(staticFS, "static")
-	files := http.StripPrefix("/web/static/", http.FileServerFS(static))
-	e.GET("/web/static/*", func(c echo.Context) error {
-		if strings.HasSuffix(c.Request().URL.Path, "/") {
-			return echo.ErrNotFound // no directory listings
-		}
-		c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=3600")
-		files.ServeHTTP(c.Response(), c.Request())
-		return nil
-	})
-	e.GET("/web", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/web/") })
+	h.kit.Mount(e, static)
 
 	// Pages for anyone (the front door): login, registration, password reset.
 	open := func(method, path string, fn echo.HandlerFunc) {
@@ -119,9 +105,10 @@ func Register(e *echo.Echo, d Deps) {
 	// Logout is never refused by the gate: a person can always end a session.
 	e.POST("/web/logout", h.logout, csrf)
 
-	// Pages of a signed-in person.
+	// Pages of a signed-in person (no session: the login page).
+	requirePerson := h.kit.Require(nil)
 	page := func(method, path, item string, fn echo.HandlerFunc) {
-		e.Add(method, path, h.inShell(fn), csrf, h.requirePerson, h.gate(item))
+		e.Add(method, path, h.inShell(fn), csrf, requirePerson, h.gate(item))
 	}
 	page(http.MethodGet, "/web/", itemAccount, h.overview)
 	page(http.MethodGet, "/web/statement", itemAccount, h.statement)
@@ -137,7 +124,17 @@ func Register(e *echo.Echo, d Deps) {
 	page(http.MethodPost, "/web/sessions/revoke", itemLogin, h.revokeSession)
 }
 
-type hall struct{ d Deps }
+type hall struct {
+	d   Deps
+	kit *hallkit.Hall
+}
+
+// newHall describes the hall to the page kit: a live web-channel session of
+// a person signs in (a token of another channel is refused).
+func newHall(d Deps) *hall {
+	return &hall{d: d, kit: &hallkit.Hall{Root: "/web", Channel: Channel, SessionCookie: SessionCookie, CSRFCookie: csrfCookie,
+		ErrCSRF: errCSRF, Identity: d.Identity, Member: func(p *identity.Principal) bool { return p.Kind == "person" }, Flashes: flashes}}
+}
 
 // gate is the channel gate's middleware for item, or a pass-through without a gate.
 func (h *hall) gate(item string) echo.MiddlewareFunc {
@@ -151,54 +148,6 @@ func (h *hall) gate(item string) echo.MiddlewareFunc {
 // a browser marks as coming from another site.
 var errCSRF = errs.New(errs.Forbidden, "webhall.csrf", "页面已失效或请求来源不明，请刷新页面后重新提交")
 
-// csrfMiddleware is echo's CSRF protection: browsers that send Sec-Fetch-Site
-// are checked by it (same-origin passes, cross-site is refused), others by the
-// double-submit token (cookie + form field _csrf or header X-CSRF-Token).
-func csrfMiddleware() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf,header:" + echo.HeaderXCSRFToken,
-		CookieName:     csrfCookie,
-		CookiePath:     cookiePath,
-		CookieHTTPOnly: true,
-		CookieSameSite: http.SameSiteStrictMode,
-		ErrorHandler:   func(error, echo.Context) error { return errCSRF },
-		AllowSecFetchSiteFunc: func(c echo.Context) (bool, error) {
-			if c.Request().Header.Get(echo.HeaderSecFetchSite) == "same-site" {
-				return false, nil // a sibling host: the token decides
-			}
-			return false, errCSRF
-		},
-	})
-}
-
-const principalKey = "webhall.principal"
-
-// requirePerson admits requests with a live web-channel session of a person:
-// no session sends the browser to the login page (htmx requests get
-// HX-Redirect). It puts the actor on the request context for the audit trail.
-func (h *hall) requirePerson(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		ctx := req.Context()
-		var p *identity.Principal
-		ck, err := c.Cookie(SessionCookie)
-		if err == nil {
-			p, err = h.d.Identity.Session(ctx, ck.Value, Channel)
-		}
-		if err != nil || p == nil || p.Kind != "person" {
-			if err != nil && errs.KindOf(err) != errs.Unauthenticated && ck != nil {
-				return err // the session store failed: not a reason to log in again
-			}
-			return toLogin(c)
-		}
-		ctx = reqctx.WithActor(ctx, reqctx.Actor{ID: p.Subject, Channel: Channel})
-		c.SetRequest(req.WithContext(ctx))
-		c.Set(principalKey, p)
-		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-		return next(c)
-	}
-}
-
 // anonymous marks the front-door pages: the audit trail names the channel of
 // a login or registration, and the pages are not cached.
 func (h *hall) anonymous(next echo.HandlerFunc) echo.HandlerFunc {
@@ -211,23 +160,9 @@ func (h *hall) anonymous(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// toLogin sends the browser to the login page, remembering a page it asked for.
-func toLogin(c echo.Context) error {
-	target := "/web/login"
-	if req := c.Request(); req.Method == http.MethodGet && req.URL.Path != "/web/" {
-		target += "?next=" + url.QueryEscape(req.URL.RequestURI())
-	}
-	if c.Request().Header.Get("HX-Request") == "true" {
-		c.Response().Header().Set("HX-Redirect", target)
-		return c.NoContent(http.StatusNoContent)
-	}
-	return c.Redirect(http.StatusSeeOther, target)
-}
-
-func principal(c echo.Context) *identity.Principal {
-	p, _ := c.Get(principalKey).(*identity.Principal)
-	return p
-}
+// principal is the signed-in person of a page behind Require (nil on the
+// front-door pages).
+func principal(c echo.Context) *identity.Principal { return hallkit.Principal(c) }
 
 // client is where the request came from, for sessions and OTP limits.
 func client(c echo.Context) identity.Client {
@@ -263,41 +198,24 @@ func (v view) ErrorOf(form string) string {
 	return v.Error
 }
 
-// contentSecurityPolicy allows only the hall's own scripts, styles and forms.
-const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; " +
-	"frame-ancestors 'none'; form-action 'self'"
-
-// render executes the page fully before writing it, so a template error is a
-// clean 500 and never half a page.
+// render renders a page with the layout (hallkit.Render: all or nothing,
+// under the halls' Content-Security-Policy).
 func (h *hall) render(c echo.Context, status int, name string, v view) error {
-	t, ok := pages[name]
-	if !ok {
-		return fmt.Errorf("webhall: no template %q", name)
-	}
-	v.CSRF, _ = c.Get("csrf").(string)
+	v.CSRF = hallkit.CSRFToken(c)
 	v.Person = principal(c)
 	if v.Flash == "" {
-		v.Flash = flash(c)
+		v.Flash = h.kit.Flash(c)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		return err
-	}
-	c.Response().Header().Set("Content-Security-Policy", contentSecurityPolicy)
-	return c.HTMLBlob(status, buf.Bytes())
+	return pages.Render(c, status, name, v)
 }
 
 // inShell shows a refusal that is not a form's inside the hall with its
 // Chinese message; internal and unavailable errors go to the platform's error
 // handler.
 func (h *hall) inShell(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		err := next(c)
-		if err == nil || c.Response().Committed {
-			return err
-		}
+	return hallkit.InShell(next, func(c echo.Context, err error) error {
 		return h.formError(c, err, "error", view{Title: "无法办理"})
-	}
+	})
 }
 
 // formError re-renders a page with the message, code and field of err and the
@@ -305,8 +223,8 @@ func (h *hall) inShell(next echo.HandlerFunc) echo.HandlerFunc {
 // and unavailable errors go to the platform's error handler (logged there,
 // shown as a generic page).
 func (h *hall) formError(c echo.Context, err error, name string, v view) error {
-	e := errs.E(err)
-	if e.Kind == errs.Internal || e.Kind == errs.Unavailable || e.Kind == "" {
+	e := hallkit.Refusal(err)
+	if e == nil {
 		return err
 	}
 	v.Error, v.Code = e.Message, e.Code
@@ -332,9 +250,7 @@ func retryAfter(e *errs.Error) int {
 }
 
 // done redirects after a successful form (POST → 303 → GET) with a flash code.
-func done(c echo.Context, path, code string) error {
-	return c.Redirect(http.StatusSeeOther, path+"?"+url.Values{"ok": {code}}.Encode())
-}
+func done(c echo.Context, path, code string) error { return hallkit.Done(c, path, code) }
 
 // flashes are the success messages a redirect may name.
 var flashes = map[string]string{
@@ -350,17 +266,10 @@ var flashes = map[string]string{
 	"revoked_all": "已退出其他所有设备的登录。",
 }
 
-func flash(c echo.Context) string { return flashes[c.QueryParam("ok")] }
-
 // pages are the parsed templates, each with the layout.
 var pages = parsePages("login", "login_sms", "register", "reset", "overview", "statement", "certificate",
 	"profile", "sessions", "error")
 
-func parsePages(names ...string) map[string]*template.Template {
-	out := make(map[string]*template.Template, len(names))
-	for _, n := range names {
-		out[n] = template.Must(template.New(n).Funcs(funcs).ParseFS(templateFS,
-			"templates/layout.html", "templates/"+n+".html"))
-	}
-	return out
+func parsePages(names ...string) hallkit.Pages {
+	return hallkit.Parse(templateFS, funcs, []string{"templates/layout.html"}, names...)
 }

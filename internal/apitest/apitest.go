@@ -1,9 +1,9 @@
 // Package apitest is the test support of the platform's JSON API suites
-// (admin/opsapi, admin/staffapi, channels/unitapi) and of the unit hall's:
-// openapi.yaml loaded once with a kin-openapi router, a client that checks
-// every request and response against it, problem+json assertions, demo-seeded
-// platforms on SQLite and MariaDB, row-count snapshots of the store, TOTP
-// codes and valid identity numbers.
+// (admin/opsapi, admin/staffapi, channels/unitapi, channels/appapi) and of the
+// halls': openapi.yaml loaded once with a kin-openapi router, a client that
+// checks every request and response against it, problem+json assertions,
+// demo-seeded platforms on SQLite and MariaDB, row-count snapshots of the
+// store, TOTP codes, captured SMS (CaptureSMS) and valid identity numbers.
 //
 // Tests only: it imports "testing" and fails tests; production code never
 // imports it.

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"gjj/admin"
+	"gjj/admin/console"
 	"gjj/admin/opsapi"
 	"gjj/admin/staffapi"
 	"gjj/channels/appapi"
@@ -26,10 +27,14 @@ import (
 	"gjj/channels/unitapi"
 	"gjj/channels/unithall"
 	"gjj/channels/webhall"
+	"gjj/channels/wechat"
 	"gjj/internal/access"
+	"gjj/internal/access/change"
 	"gjj/internal/audit"
 	"gjj/internal/channel"
 	"gjj/internal/core/deposit"
+	"gjj/internal/core/loan"
+	"gjj/internal/core/withdrawal"
 	"gjj/internal/demo"
 	"gjj/internal/exchange"
 	"gjj/internal/identity"
@@ -69,6 +74,11 @@ type App struct {
 	Deposit  *deposit.Service
 	Identity *identity.Service
 	Access   *access.Enforcer
+	// Changes are the maker-checker change requests (parameters, channel
+	// switches and capacities, notices, role grants); Enrolments the staff
+	// TOTP enrolments.
+	Changes    *change.Service
+	Enrolments *change.Enrolments
 	// Gate is the channel gate every channel adapter puts its routes behind:
 	// switch matrix, business hours, admission (Redis when configured) and
 	// per channel × item statistics.
@@ -78,6 +88,22 @@ type App struct {
 	Notify *notify.Service
 	// Notices are the public notices the channels show.
 	Notices *notice.Service
+	// WeChat is the official-account channel (message server, OAuth entry,
+	// template messages, menu); nil unless GJJ_WECHAT_APPID and
+	// GJJ_WECHAT_TOKEN are set.
+	WeChat *wechat.Service
+	// Housing is 网签备案 and 不动产登记 (contracts, home ownership) and
+	// Payments the settlement bank's payouts: in-process simulators until
+	// drivers are configured (the payment simulator pays at once).
+	Housing  *exchange.HousingSimulator
+	Payments *exchange.PaymentSimulator
+	// Withdrawal is the withdrawal core (提取).
+	Withdrawal *withdrawal.Service
+	// Loan is the loan core (贷款); LoanBank the entrusted bank's seller
+	// payments and repayment debits (in-process simulator until a driver is
+	// configured).
+	Loan     *loan.Service
+	LoanBank *exchange.LoanBankSimulator
 }
 
 // Open opens the configured store (applying migrations), the key-value store
@@ -125,15 +151,50 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a.Notify = notify.New(d, gw, a.Audit)
 	a.Notices = notice.New(d, a.Audit)
+	if rc := kv.RedisClient(store); rc != nil { // several instances: casbin policy changes reach them all
+		if err := a.Access.Watch(rc, cmp.Or(cfg.RedisPrefix, "gjj:")+"casbin"); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	if a.Changes, err = change.New(ctx, change.Deps{DB: d, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates, Access: a.Access,
+		Gate: a.Gate, Redis: kv.RedisClient(store), KeyPrefix: cmp.Or(cfg.RedisPrefix, "gjj:"), Log: log}); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Enrolments = change.NewEnrolments(d, store, a.Audit, a.Access, cfg.Center)
 	if a.Identity, err = identity.New(d, store, a.Audit, a.Access); err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.Identity.RealName = a.RealName
+	if cfg.WeChatAppID != "" && cfg.WeChatToken != "" {
+		if a.WeChat, err = wechat.New(wechat.Config{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, Token: cfg.WeChatToken,
+			AESKey: cfg.WeChatAESKey, APIBase: cfg.WeChatAPIBase, PublicURL: cfg.PublicURL},
+			wechat.Deps{Identity: a.Identity, Deposit: a.Deposit, KV: store, Gate: a.Gate, Audit: a.Audit, Log: log}); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
 	a.Identity.SMS = func(ctx context.Context, phone, template string, vars map[string]string) error {
 		_, err := a.Notify.SendSMS(ctx, notify.SMS{Phone: phone, Template: template, Vars: vars})
 		return err
 	}
+	a.LoanBank = exchange.NewLoanBankSimulator()
+	a.Loan = loan.New(loan.Deps{DB: d, Ledger: a.Ledger, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates, Deposit: a.Deposit,
+		Bank: a.LoanBank, BankCode: SettlementBank, SMS: func(ctx context.Context, phone, template string, vars map[string]string) error {
+			_, err := a.Notify.SendSMS(ctx, notify.SMS{Phone: phone, Template: template, Vars: vars})
+			return err
+		}})
+	a.Housing = exchange.NewHousingSimulator()
+	a.Payments = exchange.NewPaymentSimulator()
+	a.Withdrawal = withdrawal.New(withdrawal.Deps{DB: d, Ledger: a.Ledger, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates,
+		Deposit: a.Deposit, StepUp: a.Identity, Limits: a.Gate, Contracts: a.Housing, Property: a.Housing, Payments: a.Payments,
+		Loans: a.Loan, BankCode: SettlementBank, Log: log, SMS: func(ctx context.Context, phone, template string, vars map[string]string) error {
+			_, err := a.Notify.SendSMS(ctx, notify.SMS{Phone: phone, Template: template, Vars: vars})
+			return err
+		}})
+	a.Payments.SetCallback(a.Withdrawal.PaymentResult)
 	if err := a.bootstrap(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -202,11 +263,20 @@ func (a *App) Server() (*echo.Echo, error) {
 	portal.Register(e)
 	portal.RegisterVerify(e, a.Deposit)
 	webhall.Register(e, webhall.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Gate: a.Gate})
+	if a.WeChat != nil {
+		a.WeChat.Register(e)
+	}
 	unithall.Register(e, unithall.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Bank: a.Bank, Demo: a.Config.Demo, Gate: a.Gate})
-	admin.Register(e)
+	admin.Register(e, console.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Policy: a.Policy,
+		Dates: a.Dates, Gate: a.Gate, Notify: a.Notify, Changes: a.Changes, DB: a.DB})
 	appapi.Register(e, appapi.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Notices: a.Notices, Gate: a.Gate})
+	appapi.RegisterWithdrawals(e, appapi.WithdrawalDeps{Identity: a.Identity, Withdrawal: a.Withdrawal, Gate: a.Gate})
+	appapi.RegisterLoans(e, appapi.LoanDeps{Identity: a.Identity, Loan: a.Loan, Gate: a.Gate})
 	unitapi.Register(e, unitapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Gate: a.Gate})
 	staffapi.Register(e, staffapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Notify: a.Notify})
+	staffapi.RegisterWithdrawals(e, staffapi.WithdrawalDeps{Identity: a.Identity, Access: a.Access, Audit: a.Audit, Withdrawal: a.Withdrawal})
+	staffapi.RegisterChanges(e, staffapi.ChangeDeps{Identity: a.Identity, Access: a.Access, Audit: a.Audit, Changes: a.Changes,
+		Enrolments: a.Enrolments})
 	opsapi.Register(e, opsapi.Deps{Token: a.Config.OpsToken, DB: a.DB, Ledger: a.Ledger, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates})
 	return e, nil
 }
@@ -216,6 +286,12 @@ func (a *App) Close() error {
 	var errList []error
 	if a.Gate != nil { // flushes its statistics to the database first
 		errList = append(errList, a.Gate.Close())
+	}
+	if a.Changes != nil { // before the key-value store: it holds a subscription
+		errList = append(errList, a.Changes.Close())
+	}
+	if a.Access != nil {
+		a.Access.Close()
 	}
 	if a.KV != nil {
 		errList = append(errList, a.KV.Close())

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"html/template"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"gjj/internal/channel/catalog"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/reqctx"
+	"gjj/internal/platform/web"
 )
 
 //go:embed templates/refused.html
@@ -65,7 +65,7 @@ func refuse(c echo.Context, it catalog.Item, e *errs.Error) error {
 		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.FormatInt(secs, 10))
 	}
 	req := c.Request()
-	if req.Method == http.MethodHead || isAPIPath(req.URL.Path) || !prefersHTML(req.Header.Get(echo.HeaderAccept)) {
+	if !web.WantsPage(req) {
 		return e
 	}
 	alts, _ := e.Details["alternatives"].([]Alternative)
@@ -121,33 +121,4 @@ type pageAlt struct {
 	URL              template.URL
 	Percent          int
 	Label            string
-}
-
-// isAPIPath and prefersHTML follow the web kit's choice between a page and
-// problem+json, so that refusals look like every other error.
-func isAPIPath(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api/") }
-
-// prefersHTML reports whether the Accept header ranks an HTML type at least as
-// high as any JSON type (browsers do; API clients and "*/*" do not).
-func prefersHTML(accept string) bool {
-	var htmlQ, jsonQ float64
-	for _, part := range strings.Split(accept, ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		q := 1.0
-		if s, ok := params["q"]; ok {
-			if v, err := strconv.ParseFloat(s, 64); err == nil {
-				q = v
-			}
-		}
-		switch {
-		case mt == "text/html" || mt == "application/xhtml+xml":
-			htmlQ = max(htmlQ, q)
-		case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-			jsonQ = max(jsonQ, q)
-		}
-	}
-	return htmlQ > 0 && htmlQ >= jsonQ
 }

@@ -17,48 +17,6 @@ import (
 	"gjj/internal/platform/errs"
 )
 
-// inbox captures the SMS the identity service sends.
-type inbox struct {
-	mu   sync.Mutex
-	sent []sms
-}
-
-type sms struct {
-	phone, template string
-	vars            map[string]string
-}
-
-func capture(a *app.App) *inbox {
-	in := &inbox{}
-	a.Identity.SMS = func(_ context.Context, phone, template string, vars map[string]string) error {
-		in.mu.Lock()
-		defer in.mu.Unlock()
-		in.sent = append(in.sent, sms{phone, template, vars})
-		return nil
-	}
-	return in
-}
-
-// code returns the last OTP sent to the phone with the template (fails if none).
-func (in *inbox) code(t *testing.T, phone, template string) string {
-	t.Helper()
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	for i := len(in.sent) - 1; i >= 0; i-- {
-		if m := in.sent[i]; m.phone == phone && m.template == template {
-			return m.vars["code"]
-		}
-	}
-	t.Fatalf("no %s SMS to %s", template, phone)
-	return ""
-}
-
-func (in *inbox) count() int {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return len(in.sent)
-}
-
 // clock is a settable clock for the identity service.
 type clock struct {
 	mu sync.Mutex
@@ -81,14 +39,14 @@ func wantCode(t *testing.T, err error, code string) {
 
 var u = demo.Unregistered
 
-func register(t *testing.T, a *app.App, in *inbox) int64 {
+func register(t *testing.T, a *app.App, in *apitest.Inbox) int64 {
 	t.Helper()
 	ctx := context.Background()
 	if err := a.Identity.CheckFactors(ctx, u.Name, u.IDNumber, u.Mobile, "10.0.0.1"); err != nil {
 		t.Fatalf("CheckFactors: %v", err)
 	}
 	id, err := a.Identity.Register(ctx, identity.Registration{IDNumber: u.IDNumber, Name: u.Name, Phone: u.Mobile,
-		Code: in.code(t, u.Mobile, "otp.register"), Password: "Spring2026x"})
+		Code: in.Code(t, u.Mobile, "otp.register"), Password: "Spring2026x"})
 	if err != nil {
 		t.Fatalf("Register: %v", err)
 	}
@@ -98,7 +56,7 @@ func register(t *testing.T, a *app.App, in *inbox) int64 {
 func TestRegisterAndLoginEverywhere(t *testing.T) {
 	apitest.EachStore(t, func(t *testing.T, a *app.App) {
 		ctx := context.Background()
-		in := capture(a)
+		in := apitest.CaptureSMS(a)
 		// Mismatched factors answer alike, whichever factor is wrong, and send nothing.
 		for _, c := range []struct{ name, id, phone string }{
 			{"林晶", u.IDNumber, u.Mobile},
@@ -108,8 +66,8 @@ func TestRegisterAndLoginEverywhere(t *testing.T) {
 			wantCode(t, a.Identity.CheckFactors(ctx, c.name, c.id, c.phone, ""), "identity.factors_mismatch")
 		}
 		wantCode(t, a.Identity.CheckFactors(ctx, u.Name, "12345", u.Mobile, ""), "ident.id_length")
-		if in.count() != 0 {
-			t.Fatalf("SMS sent on mismatched factors: %d", in.count())
+		if in.Len() != 0 {
+			t.Fatalf("SMS sent on mismatched factors: %d", in.Len())
 		}
 		// Registered people are told so only after the factors match.
 		wantCode(t, a.Identity.CheckFactors(ctx, demo.Employees[1].Name, demo.Employees[1].IDNumber, demo.Employees[1].Mobile, ""), "identity.already_registered")
@@ -117,7 +75,7 @@ func TestRegisterAndLoginEverywhere(t *testing.T) {
 		if err := a.Identity.CheckFactors(ctx, u.Name, u.IDNumber, u.Mobile, ""); err != nil {
 			t.Fatal(err)
 		}
-		code := in.code(t, u.Mobile, "otp.register")
+		code := in.Code(t, u.Mobile, "otp.register")
 		reg := identity.Registration{IDNumber: u.IDNumber, Name: u.Name, Phone: u.Mobile, Code: code}
 		for _, weak := range []string{"short1a", "abcdefgh", "12345678", "x" + u.IDNumber + "1", "a" + u.Mobile} {
 			reg.Password = weak
@@ -155,7 +113,7 @@ func TestRegisterAndLoginEverywhere(t *testing.T) {
 				t.Fatalf("%s session = %+v, %v", ch, got, err)
 			}
 		}
-		if in.code(t, u.Mobile, "identity.registered") != "" {
+		if in.Code(t, u.Mobile, "identity.registered") != "" {
 			t.Fatal("registration notice carries a code")
 		}
 	})
@@ -164,7 +122,7 @@ func TestRegisterAndLoginEverywhere(t *testing.T) {
 func TestOTPRules(t *testing.T) {
 	apitest.EachStore(t, func(t *testing.T, a *app.App) {
 		ctx := context.Background()
-		in := capture(a)
+		in := apitest.CaptureSMS(a)
 		e := demo.Employees[2]
 		// Unknown and known phones get the same answer; only the known one gets an SMS.
 		if err := a.Identity.SendCode(ctx, identity.PurposeLogin, "13912345678", ""); err != nil {
@@ -173,8 +131,8 @@ func TestOTPRules(t *testing.T) {
 		if err := a.Identity.SendCode(ctx, identity.PurposeLogin, e.Mobile, ""); err != nil {
 			t.Fatal(err)
 		}
-		if in.count() != 1 {
-			t.Fatalf("sent %d SMS, want 1 (known phone only)", in.count())
+		if in.Len() != 1 {
+			t.Fatalf("sent %d SMS, want 1 (known phone only)", in.Len())
 		}
 		// One a minute per phone.
 		wantCode(t, a.Identity.SendCode(ctx, identity.PurposeLogin, e.Mobile, ""), "identity.otp_too_frequent")
@@ -182,7 +140,7 @@ func TestOTPRules(t *testing.T) {
 		wantCode(t, a.Identity.SendCode(ctx, "spend", e.Mobile, ""), "identity.bad_purpose")
 
 		// Single use: the second login with the same code is a replay.
-		code := in.code(t, e.Mobile, "otp.login")
+		code := in.Code(t, e.Mobile, "otp.login")
 		if p, err := a.Identity.LoginPersonByCode(ctx, e.Mobile, code); err != nil || p.Name != e.Name {
 			t.Fatalf("login by code = %+v, %v", p, err)
 		}
@@ -197,7 +155,7 @@ func TestOTPRules(t *testing.T) {
 		if err := a.Identity.SendCode(ctx, identity.PurposeLogin, p3, ""); err != nil {
 			t.Fatal(err)
 		}
-		good := in.code(t, p3, "otp.login")
+		good := in.Code(t, p3, "otp.login")
 		bad := fmt.Sprintf("%06d", (atoi(good)+1)%1_000_000)
 		for i := 1; i <= identity.OTPMaxTries; i++ {
 			_, err := a.Identity.LoginPersonByCode(ctx, p3, bad)
@@ -280,7 +238,7 @@ func TestPersonLockout(t *testing.T) {
 func TestSessionsAcrossChannels(t *testing.T) {
 	apitest.EachStore(t, func(t *testing.T, a *app.App) {
 		ctx := context.Background()
-		in := capture(a)
+		in := apitest.CaptureSMS(a)
 		e := demo.Employees[1]
 		p, err := a.Identity.LoginPerson(ctx, e.IDNumber, demo.Password)
 		if err != nil {
@@ -335,21 +293,21 @@ func TestSessionsAcrossChannels(t *testing.T) {
 		if _, err := a.Identity.LoginPerson(ctx, e.Mobile, "Autumn2026y"); err != nil {
 			t.Fatalf("new password: %v", err)
 		}
-		in.code(t, e.Mobile, "identity.password_changed")
+		in.Code(t, e.Mobile, "identity.password_changed")
 	})
 }
 
 func TestPasswordReset(t *testing.T) {
 	apitest.EachStore(t, func(t *testing.T, a *app.App) {
 		ctx := context.Background()
-		in := capture(a)
+		in := apitest.CaptureSMS(a)
 		e := demo.Employees[3]
 		p, _ := a.Identity.LoginPerson(ctx, e.IDNumber, demo.Password)
 		tok, _, _ := a.Identity.NewSession(ctx, *p, "app")
 		if err := a.Identity.SendCode(ctx, identity.PurposeReset, e.Mobile, ""); err != nil {
 			t.Fatal(err)
 		}
-		code := in.code(t, e.Mobile, "otp.reset")
+		code := in.Code(t, e.Mobile, "otp.reset")
 		wantCode(t, a.Identity.ResetPassword(ctx, identity.Reset{IDNumber: e.IDNumber, Phone: demo.Employees[2].Mobile, Code: code, Password: "Winter2026z"}),
 			"identity.factors_mismatch")
 		if err := a.Identity.ResetPassword(ctx, identity.Reset{IDNumber: e.IDNumber, Phone: e.Mobile, Code: code, Password: "Winter2026z"}); err != nil {
@@ -369,7 +327,7 @@ func TestPasswordReset(t *testing.T) {
 func TestRealNameStepUpAndProfile(t *testing.T) {
 	apitest.EachStore(t, func(t *testing.T, a *app.App) {
 		ctx := context.Background()
-		in := capture(a)
+		in := apitest.CaptureSMS(a)
 		e := demo.Employees[2]
 		p, _ := a.Identity.LoginPerson(ctx, e.IDNumber, demo.Password)
 		tok, _, _ := a.Identity.NewSession(ctx, *p, "web")
@@ -396,7 +354,7 @@ func TestRealNameStepUpAndProfile(t *testing.T) {
 		if err := a.Identity.SendStepUp(ctx, p2.SubjectID, ""); err != nil {
 			t.Fatal(err)
 		}
-		code := in.code(t, e.Mobile, "otp.step_up")
+		code := in.Code(t, e.Mobile, "otp.step_up")
 		if err := a.Identity.StepUp(ctx, p2, code); err != nil {
 			t.Fatal(err)
 		}
@@ -413,7 +371,7 @@ func TestRealNameStepUpAndProfile(t *testing.T) {
 func TestChangeMobileAndQueryPIN(t *testing.T) {
 	apitest.EachStore(t, func(t *testing.T, a *app.App) {
 		ctx := context.Background()
-		in := capture(a)
+		in := apitest.CaptureSMS(a)
 		e := demo.Employees[4-1]
 		p, _ := a.Identity.LoginPerson(ctx, e.IDNumber, demo.Password)
 		newPhone := "13712340000"
@@ -421,7 +379,7 @@ func TestChangeMobileAndQueryPIN(t *testing.T) {
 		if err := a.Identity.SendChangeMobileCodes(ctx, p.SubjectID, newPhone, ""); err != nil {
 			t.Fatal(err)
 		}
-		oldCode, newCode := in.code(t, e.Mobile, "otp.change_mobile"), in.code(t, newPhone, "otp.change_mobile")
+		oldCode, newCode := in.Code(t, e.Mobile, "otp.change_mobile"), in.Code(t, newPhone, "otp.change_mobile")
 		err := a.Identity.ChangeMobile(ctx, p.SubjectID, newPhone, newCode, oldCode)
 		if err == nil {
 			t.Fatal("codes swapped between the numbers were accepted")

@@ -31,6 +31,11 @@ const (
 // PersonalCode returns the ledger code of an employee's fund account.
 func PersonalCode(accountNo string) string { return CodePersonal + accountNo }
 
+// LoanCode returns the ledger code of a loan's principal receivable (asset,
+// never below zero): CodeLoanReceivable + the loan account number (贷款账号).
+// The loan core opens it at disbursement.
+func LoanCode(loanNo string) string { return CodeLoanReceivable + loanNo }
+
 // BankCode returns the ledger code of the deposit account at a settlement bank
 // (bank code = first three digits of its CNAPS number).
 func BankCode(bank string) string { return CodeBankDeposit + bank }

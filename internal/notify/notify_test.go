@@ -20,7 +20,9 @@ const phone = "13800001234"
 
 // sampleVars are variable values for every template variable.
 var sampleVars = map[string]string{"code": "482915", "name": "张三", "date": "07月15日", "account_tail": "0001",
-	"amount": "1,234.50", "balance": "56,789.00", "mobile": "139****0000"}
+	"amount": "1,234.50", "balance": "56,789.00", "mobile": "139****0000",
+	"reason": "租房", "card_tail": "1234", "why": "账户已销户", "result": "未通过审核",
+	"loan_tail": "0001", "day": "15", "payment": "4,003.40", "periods": "1", "rate": "2.6%", "app_no": "12"}
 
 // wantTexts are the rendered texts of every template with sampleVars.
 var wantTexts = map[string]string{
@@ -33,6 +35,19 @@ var wantTexts = map[string]string{
 	notify.IdentityPasswordChanged: "尊敬的张三：您的住房公积金网上服务登录密码已修改。如非本人操作，请立即致电12329。",
 	notify.IdentityMobileChanged:   "尊敬的张三：您在住房公积金中心预留的手机号码已变更为139****0000。如非本人操作，请立即致电12329。",
 	notify.DepositCredited:         "尊敬的张三：07月15日您尾号0001的公积金账户汇缴到账1,234.50元，当前余额56,789.00元。",
+	notify.WithdrawalPaid:          "尊敬的张三：07月15日您的住房公积金账户因租房提取1,234.50元，已转入尾号1234的银行卡，账户余额56,789.00元。",
+	notify.WithdrawalPayFailed:     "尊敬的张三：您因租房提取住房公积金1,234.50元转账未成功（账户已销户），款项已退回公积金账户，账户余额56,789.00元。请核对收款银行卡后重新申请。",
+	notify.WithdrawalDecided:       "尊敬的张三：您因租房提取住房公积金的申请未通过审核，详情请登录网上业务大厅或手机APP查看。",
+	notify.LoanDisbursed:           "尊敬的张三：您尾号0001的住房公积金贷款已放款，放款金额1,234.50元，还款日为每月15日，月还款额为4,003.40元。",
+	notify.LoanRepaid:              "尊敬的张三：07月15日您尾号0001的公积金贷款已还款1,234.50元，贷款余额56,789.00元。",
+	notify.LoanOverdue:             "尊敬的张三：您尾号0001的公积金贷款账户已发生逾期1期，逾期额1,234.50元，请及时还款。",
+	notify.LoanPrepaid:             "尊敬的张三：您尾号0001的公积金贷款提前还款业务已办结，还款金额1,234.50元，贷款余额56,789.00元。",
+	notify.LoanSettled:             "尊敬的张三：您尾号0001的公积金贷款账户已于07月15日结清，可登录网上业务大厅或手机APP下载结清证明。",
+	notify.LoanOffsetSigned:        "尊敬的张三：您尾号0001的公积金贷款已于07月15日签订冲还贷协议，我中心将在每月还款日从公积金账户上扣划还款。",
+	notify.LoanOffsetCancelled:     "尊敬的张三：您尾号0001的公积金贷款已于07月15日解除冲还贷协议，此后将从银行还款账户扣款，请确保余额充足。",
+	notify.LoanRepriced:            "尊敬的张三：自07月15日起您尾号0001的公积金贷款年利率调整为2.6%，月还款额为4,003.40元。",
+	notify.LoanApproved:            "尊敬的张三：您的住房公积金贷款申请（编号12）已审批通过，请按通知到中心签订借款合同。",
+	notify.LoanRejected:            "尊敬的张三：您的住房公积金贷款申请（编号12）未获批准，原因：租房。如有疑问请致电12329。",
 }
 
 // varsOf returns sampleVars restricted to the template's variables.

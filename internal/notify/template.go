@@ -57,6 +57,29 @@ const (
 	IdentityPasswordChanged = "identity.password_changed"
 	IdentityMobileChanged   = "identity.mobile_changed"
 	DepositCredited         = "deposit.credited"
+	// withdrawal.paid: name, date, reason (e.g. 租房), amount, card_tail, balance;
+	// withdrawal.pay_failed: name, reason, amount, why, balance;
+	// withdrawal.decided: name, reason, result (e.g. 未通过审核).
+	WithdrawalPaid      = "withdrawal.paid"
+	WithdrawalPayFailed = "withdrawal.pay_failed"
+	WithdrawalDecided   = "withdrawal.decided"
+	// Loan notices (internal/core/loan), each with name and loan_tail (last 4
+	// characters of the loan number): loan.disbursed: amount, day (due day of
+	// the month), payment; loan.repaid: date, amount, balance; loan.overdue:
+	// periods, amount; loan.prepaid: amount, balance; loan.settled: date;
+	// loan.offset_signed, loan.offset_cancelled: date; loan.repriced: date,
+	// rate (e.g. "2.6%"), payment. loan.approved: name, app_no;
+	// loan.rejected: name, app_no, reason.
+	LoanDisbursed       = "loan.disbursed"
+	LoanRepaid          = "loan.repaid"
+	LoanOverdue         = "loan.overdue"
+	LoanPrepaid         = "loan.prepaid"
+	LoanSettled         = "loan.settled"
+	LoanOffsetSigned    = "loan.offset_signed"
+	LoanOffsetCancelled = "loan.offset_cancelled"
+	LoanRepriced        = "loan.repriced"
+	LoanApproved        = "loan.approved"
+	LoanRejected        = "loan.rejected"
 )
 
 // templates is the registry, in the style of domain.md §6 (尊敬的{姓名}：…).
@@ -70,6 +93,19 @@ var templates = []Template{
 	{ID: IdentityPasswordChanged, Text: "尊敬的{name}：您的住房公积金网上服务登录密码已修改。如非本人操作，请立即致电12329。"},
 	{ID: IdentityMobileChanged, Text: "尊敬的{name}：您在住房公积金中心预留的手机号码已变更为{mobile}。如非本人操作，请立即致电12329。"},
 	{ID: DepositCredited, Text: "尊敬的{name}：{date}您尾号{account_tail}的公积金账户汇缴到账{amount}元，当前余额{balance}元。"},
+	{ID: WithdrawalPaid, Text: "尊敬的{name}：{date}您的住房公积金账户因{reason}提取{amount}元，已转入尾号{card_tail}的银行卡，账户余额{balance}元。"},
+	{ID: WithdrawalPayFailed, Text: "尊敬的{name}：您因{reason}提取住房公积金{amount}元转账未成功（{why}），款项已退回公积金账户，账户余额{balance}元。请核对收款银行卡后重新申请。"},
+	{ID: WithdrawalDecided, Text: "尊敬的{name}：您因{reason}提取住房公积金的申请{result}，详情请登录网上业务大厅或手机APP查看。"},
+	{ID: LoanDisbursed, Text: "尊敬的{name}：您尾号{loan_tail}的住房公积金贷款已放款，放款金额{amount}元，还款日为每月{day}日，月还款额为{payment}元。"},
+	{ID: LoanRepaid, Text: "尊敬的{name}：{date}您尾号{loan_tail}的公积金贷款已还款{amount}元，贷款余额{balance}元。"},
+	{ID: LoanOverdue, Text: "尊敬的{name}：您尾号{loan_tail}的公积金贷款账户已发生逾期{periods}期，逾期额{amount}元，请及时还款。"},
+	{ID: LoanPrepaid, Text: "尊敬的{name}：您尾号{loan_tail}的公积金贷款提前还款业务已办结，还款金额{amount}元，贷款余额{balance}元。"},
+	{ID: LoanSettled, Text: "尊敬的{name}：您尾号{loan_tail}的公积金贷款账户已于{date}结清，可登录网上业务大厅或手机APP下载结清证明。"},
+	{ID: LoanOffsetSigned, Text: "尊敬的{name}：您尾号{loan_tail}的公积金贷款已于{date}签订冲还贷协议，我中心将在每月还款日从公积金账户上扣划还款。"},
+	{ID: LoanOffsetCancelled, Text: "尊敬的{name}：您尾号{loan_tail}的公积金贷款已于{date}解除冲还贷协议，此后将从银行还款账户扣款，请确保余额充足。"},
+	{ID: LoanRepriced, Text: "尊敬的{name}：自{date}起您尾号{loan_tail}的公积金贷款年利率调整为{rate}，月还款额为{payment}元。"},
+	{ID: LoanApproved, Text: "尊敬的{name}：您的住房公积金贷款申请（编号{app_no}）已审批通过，请按通知到中心签订借款合同。"},
+	{ID: LoanRejected, Text: "尊敬的{name}：您的住房公积金贷款申请（编号{app_no}）未获批准，原因：{reason}。如有疑问请致电12329。"},
 }
 
 // Templates returns a copy of the template registry. Any package may call it.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gjj/internal/channel/catalog"
+	"gjj/internal/core/withdrawal/rules"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/money"
@@ -93,6 +94,8 @@ const (
 
 	WithdrawMinRetainedBalance = "withdraw.min_retained_balance"
 	WithdrawSealMonthsLeave    = "withdraw.seal_months_before_leave_withdrawal"
+	// WithdrawRules is the withdrawal rule document (JSON, internal/core/withdrawal/rules).
+	WithdrawRules = "withdraw.rules"
 
 	LoanMinContinuousMonths = "loan.min_continuous_months"
 	LoanCapSingle           = "loan.cap.single"
@@ -114,6 +117,8 @@ const (
 	LoanRateFirstGT5Y       = "loan.rate.first.gt5y"
 	LoanRateSecondLE5Y      = "loan.rate.second.le5y"
 	LoanRateSecondGT5Y      = "loan.rate.second.gt5y"
+	LoanLimitUnit           = "loan.limit_unit"
+	LoanReviewLevels        = "loan.review_levels"
 
 	// §4.4: the channel gate's switch matrix and admission capacities
 	// (JSON documents, see internal/channel/catalog).
@@ -144,6 +149,9 @@ var registry = func() map[string]Spec {
 
 		fen(WithdrawMinRetainedBalance, "提取后账户最低留存余额", 0, money.Yuan(100_000)),
 		integer(WithdrawSealMonthsLeave, "离职提取前须封存月数", 0, 60),
+		jsonDoc(WithdrawRules, "提取规则（按提取原因）",
+			`JSON 对象：review 给出自动审批最高金额 auto_approve_max_fen、双人审核起点金额 four_eyes_above_fen（分）和审批时限 decision_working_days（工作日）；reasons 按提取原因给出名称、提取原因代码 tqyy、服务事项 item、类型 type（partial 部分提取 / close 销户提取）、可申请的账户状态、连续缴存月数、封存、年龄、无房、购房合同、贷款、间隔月数等条件、额度 cap、须填信息 fields、须审核材料 materials 和是否可自动审批 auto_approve`,
+			func(v string) error { _, err := rules.Parse(v); return err }),
 
 		integer(LoanMinContinuousMonths, "申请贷款前须连续缴存月数", 0, 120),
 		fen(LoanCapSingle, "单人最高贷款额度", money.Yuan(1), money.Yuan(10_000_000)),
@@ -168,6 +176,10 @@ var registry = func() map[string]Spec {
 		ppm(LoanRateFirstGT5Y, "首套住房公积金贷款年利率（五年以上）", 0, 100_000),
 		ppm(LoanRateSecondLE5Y, "二套住房公积金贷款年利率下限（五年以下含五年）", 0, 100_000),
 		ppm(LoanRateSecondGT5Y, "二套住房公积金贷款年利率下限（五年以上）", 0, 100_000),
+		// §3.3: the limit is rounded down to this unit (usually 1,000 or 10,000 yuan).
+		fen(LoanLimitUnit, "可贷额度取整单位", 1, money.Yuan(10_000)),
+		// §3.13: review levels of a loan application (初审, 终审 …), each by a different reviewer.
+		integer(LoanReviewLevels, "贷款审批级数", 1, 3),
 
 		jsonDoc(ChannelMatrix, "渠道服务事项开关矩阵",
 			`JSON 对象：channels 给出每个渠道的总开关（true/false）；items 按服务事项代码给出 enabled（事项总开关）和 channels（各渠道的 enabled、可选的办理时间 hours 如 "08:30-17:30"、单笔限额 single_limit_fen 和单日限额 daily_limit_fen，单位为分，0 为不限）`,
@@ -408,6 +420,7 @@ var defaults = []seedVersion{
 
 	{WithdrawMinRetainedBalance, "0", defaultFrom},
 	{WithdrawSealMonthsLeave, "6", defaultFrom},
+	{WithdrawRules, rules.DefaultJSON(), defaultFrom},
 
 	{LoanMinContinuousMonths, "6", defaultFrom},
 	{LoanCapSingle, "40000000", defaultFrom}, // example: 400,000 yuan
@@ -425,6 +438,8 @@ var defaults = []seedVersion{
 	{LoanPenaltyCompound, "false", defaultFrom},
 	{LoanPrepayMinAmount, "1000000", defaultFrom}, // 10,000 yuan
 	{LoanPrepayMaxPerYear, "2", defaultFrom},
+	{LoanLimitUnit, "100000", defaultFrom}, // 1,000 yuan
+	{LoanReviewLevels, "2", defaultFrom},
 
 	// domain.md §3.6 (PBOC). Second-home values are the published floors ("不低于").
 	{LoanRateFirstLE5Y, "27500", "2015-08-26"},

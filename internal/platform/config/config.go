@@ -3,6 +3,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -50,6 +51,19 @@ type Config struct {
 	// SMSSignature is the registered SMS signature put before every text,
 	// e.g. "【某市住房公积金】"; required with SMSGatewayURL.
 	SMSSignature string `env:"GJJ_SMS_SIGNATURE"`
+	// WeChatAppID is the official account's app id (wx…); with WeChatToken
+	// it turns the WeChat channel (channels/wechat) on.
+	WeChatAppID string `env:"GJJ_WECHAT_APPID"`
+	// WeChatSecret is the app secret for the WeChat API (OAuth, template
+	// messages, menu); required with WeChatAppID. Never shown.
+	WeChatSecret string `env:"GJJ_WECHAT_SECRET"`
+	// WeChatToken is the message-server token that signs callbacks.
+	WeChatToken string `env:"GJJ_WECHAT_TOKEN"`
+	// WeChatAESKey is the EncodingAESKey of safe mode (43 characters);
+	// empty accepts plain-text callbacks only.
+	WeChatAESKey string `env:"GJJ_WECHAT_AES_KEY"`
+	// WeChatAPIBase is the WeChat API host (a forward proxy or a local fake).
+	WeChatAPIBase string `env:"GJJ_WECHAT_API_BASE" envDefault:"https://api.weixin.qq.com"`
 }
 
 // Load reads the configuration from the environment map (os.Environ as a map
@@ -117,6 +131,9 @@ func (c Config) Validate() error {
 	if err := c.validateSMS(); err != nil {
 		return err
 	}
+	if err := c.validateWeChat(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -145,6 +162,42 @@ func (c Config) validateSMS() error {
 		return fmt.Errorf(`GJJ_SMS_SIGNATURE=%q: want the registered signature in 【】 (2–16 characters inside), such as "【某市住房公积金】"`, c.SMSSignature)
 	}
 	return nil
+}
+
+// validateWeChat checks the WeChat settings: none, or an app id with its
+// secret and token (and optionally the safe-mode key). Secrets are never shown.
+func (c Config) validateWeChat() error {
+	if u, err := url.Parse(c.WeChatAPIBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf(`GJJ_WECHAT_API_BASE=%q: want the API host's root URL such as "https://api.weixin.qq.com"`, redact(c.WeChatAPIBase))
+	}
+	if c.WeChatAppID == "" {
+		if c.WeChatToken != "" || c.WeChatSecret != "" || c.WeChatAESKey != "" {
+			return fmt.Errorf("GJJ_WECHAT_APPID is empty but GJJ_WECHAT_TOKEN, GJJ_WECHAT_SECRET or GJJ_WECHAT_AES_KEY is set: set the app id, or none of them")
+		}
+		return nil
+	}
+	if len(c.WeChatAppID) != 18 || !strings.HasPrefix(c.WeChatAppID, "wx") || !alnum(c.WeChatAppID) {
+		return fmt.Errorf(`GJJ_WECHAT_APPID=%q: want the official account's app id ("wx" and 16 letters or digits)`, c.WeChatAppID)
+	}
+	if len(c.WeChatSecret) < 16 || len(c.WeChatSecret) > 64 || !alnum(c.WeChatSecret) {
+		return fmt.Errorf("GJJ_WECHAT_SECRET: want the app secret (16 to 64 letters or digits) when GJJ_WECHAT_APPID is set")
+	}
+	if len(c.WeChatToken) < 3 || len(c.WeChatToken) > 32 || !alnum(c.WeChatToken) {
+		return fmt.Errorf("GJJ_WECHAT_TOKEN: want the message-server token (3 to 32 letters or digits) when GJJ_WECHAT_APPID is set")
+	}
+	if c.WeChatAESKey != "" {
+		key, err := base64.StdEncoding.DecodeString(c.WeChatAESKey + "=")
+		if len(c.WeChatAESKey) != 43 || err != nil || len(key) != 32 {
+			return fmt.Errorf("GJJ_WECHAT_AES_KEY: want the 43-character EncodingAESKey of the official account, or nothing for plain-text mode")
+		}
+	}
+	return nil
+}
+
+// alnum reports whether s is ASCII letters and digits only.
+func alnum(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return (r < '0' || r > '9') && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') })
 }
 
 // ParseSize parses "512", "512K", "1M" into bytes (at most 1G).

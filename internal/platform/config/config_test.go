@@ -21,6 +21,9 @@ func TestLoad(t *testing.T) {
 		{"GJJ_DEMO": "true", "GJJ_LOG_LEVEL": "debug", "GJJ_BODY_LIMIT": "512K"},
 		{"GJJ_SMS_GATEWAY_URL": "https://sms.example.com/send", "GJJ_SMS_GATEWAY_KEY": "0123456789abcdef", "GJJ_SMS_SIGNATURE": "【某市住房公积金】"},
 		{"GJJ_SMS_SIGNATURE": "【某市住房公积金】"}, // unused without a gateway
+		{"GJJ_WECHAT_APPID": "wx0123456789abcdef", "GJJ_WECHAT_SECRET": "0123456789abcdef0123456789abcdef", "GJJ_WECHAT_TOKEN": "gjjtoken"},
+		{"GJJ_WECHAT_APPID": "wx0123456789abcdef", "GJJ_WECHAT_SECRET": "0123456789abcdef0123456789abcdef", "GJJ_WECHAT_TOKEN": "gjjtoken",
+			"GJJ_WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "GJJ_WECHAT_API_BASE": "http://127.0.0.1:9000/"},
 	}
 	for _, env := range good {
 		if _, err := config.Load(env); err != nil {
@@ -52,6 +55,17 @@ func TestLoad(t *testing.T) {
 		{map[string]string{"GJJ_SMS_GATEWAY_URL": "https://sms.example.com/send", "GJJ_SMS_GATEWAY_KEY": "0123456789abcdef", "GJJ_SMS_SIGNATURE": "某市住房公积金"}, "GJJ_SMS_SIGNATURE", ""},
 		{map[string]string{"GJJ_SMS_GATEWAY_URL": "https://sms.example.com/send", "GJJ_SMS_GATEWAY_KEY": "0123456789abcdef", "GJJ_SMS_SIGNATURE": "【】"}, "GJJ_SMS_SIGNATURE", ""},
 		{map[string]string{"GJJ_SMS_GATEWAY_KEY": "0123456789abcdef-s3cret"}, "GJJ_SMS_GATEWAY_KEY", "s3cret"},
+		{map[string]string{"GJJ_WECHAT_TOKEN": "gjjtoken"}, "GJJ_WECHAT_APPID", ""},
+		{map[string]string{"GJJ_WECHAT_APPID": "wx0123", "GJJ_WECHAT_SECRET": "0123456789abcdef", "GJJ_WECHAT_TOKEN": "gjjtoken"}, "GJJ_WECHAT_APPID", ""},
+		{map[string]string{"GJJ_WECHAT_APPID": "wx0123456789abcdef", "GJJ_WECHAT_TOKEN": "gjjtoken"}, "GJJ_WECHAT_SECRET", ""},
+		{map[string]string{"GJJ_WECHAT_APPID": "wx0123456789abcdef", "GJJ_WECHAT_SECRET": "s3cret-s3cret-s3cret", "GJJ_WECHAT_TOKEN": "gjjtoken"}, "GJJ_WECHAT_SECRET", "s3cret"},
+		{map[string]string{"GJJ_WECHAT_APPID": "wx0123456789abcdef", "GJJ_WECHAT_SECRET": "0123456789abcdef"}, "GJJ_WECHAT_TOKEN", ""},
+		{map[string]string{"GJJ_WECHAT_APPID": "wx0123456789abcdef", "GJJ_WECHAT_SECRET": "0123456789abcdef", "GJJ_WECHAT_TOKEN": "tok en s3cret"}, "GJJ_WECHAT_TOKEN", "s3cret"},
+		{map[string]string{"GJJ_WECHAT_APPID": "wx0123456789abcdef", "GJJ_WECHAT_SECRET": "0123456789abcdef", "GJJ_WECHAT_TOKEN": "gjjtoken",
+			"GJJ_WECHAT_AES_KEY": "s3cret-too-short"}, "GJJ_WECHAT_AES_KEY", "s3cret"},
+		{map[string]string{"GJJ_WECHAT_API_BASE": "ftp://api.weixin.qq.com"}, "GJJ_WECHAT_API_BASE", ""},
+		{map[string]string{"GJJ_WECHAT_API_BASE": "https://u:s3cret@proxy.example.com"}, "GJJ_WECHAT_API_BASE", "s3cret"},
+		{map[string]string{"GJJ_WECHAT_API_BASE": "https://proxy.example.com/cgi-bin"}, "GJJ_WECHAT_API_BASE", ""},
 	}
 	for _, b := range bad {
 		_, err := config.Load(b.env)

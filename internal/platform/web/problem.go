@@ -196,7 +196,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			_ = c.NoContent(p.Status)
 			return
 		}
-		if !isAPIPath(req.URL.Path) && prefersHTML(req.Header.Get(echo.HeaderAccept)) {
+		if WantsPage(req) {
 			if werr := writeHTMLError(c, p, rid); werr == nil {
 				return
 			}
@@ -269,6 +269,15 @@ func retryAfter(v any) (string, bool) {
 		s = 1
 	}
 	return strconv.FormatInt(s, 10), true
+}
+
+// WantsPage reports whether an error answer to req is an HTML page rather
+// than problem+json: not a HEAD request, not under /api/, and an Accept header
+// that ranks HTML at least as high as JSON (browsers; API clients and "*/*"
+// get problem+json). The error handler decides so; so should anything that
+// answers an error itself (the channel gate's refusal page) to look the same.
+func WantsPage(req *http.Request) bool {
+	return req.Method != http.MethodHead && !isAPIPath(req.URL.Path) && prefersHTML(req.Header.Get(echo.HeaderAccept))
 }
 
 func isAPIPath(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api/") }

@@ -1,0 +1,122 @@
+package console
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"gjj/internal/access"
+)
+
+// navGroup is one heading of the left menu with the entries the staff member
+// may open.
+type navGroup struct {
+	Title   string
+	Entries []navEntry
+}
+
+type navEntry struct {
+	Path, Label string
+}
+
+// menu is the whole left menu; each entry is shown only to staff whose roles
+// allow GET on its path (the same casbin check the page itself makes).
+var menu = []navGroup{
+	{"工作台", []navEntry{{"/admin/", "首页概览"}}},
+	{"业务审核", []navEntry{
+		{"/admin/reviews/preregistrations", "单位开户预约"},
+		{"/admin/reviews/deferrals", "缓缴申请"},
+		{"/admin/reviews/withdrawals", "提取审核"},
+		{"/admin/reviews/loans", "贷款审批"},
+	}},
+	{"综合查询", []navEntry{{"/admin/accounts", "个人账户查询"}}},
+	{"参数与渠道", []navEntry{
+		{"/admin/params", "业务参数"},
+		{"/admin/channels", "渠道管理"},
+		{"/admin/changes", "变更复核"},
+	}},
+	{"运行管理", []navEntry{
+		{"/admin/sms", "短信发件箱"},
+		{"/admin/batch", "营业日期与批处理"},
+	}},
+	{"系统与审计", []navEntry{
+		{"/admin/users", "用户与角色"},
+		{"/admin/audit", "审计日志"},
+	}},
+}
+
+// nav returns the menu entries the signed-in staff member may open (computed
+// once per request).
+func (h *handler) nav(c echo.Context) []navGroup {
+	if v, ok := c.Get(navKey).([]navGroup); ok {
+		return v
+	}
+	p := principal(c)
+	var out []navGroup
+	for _, g := range menu {
+		var entries []navEntry
+		for _, e := range g.Entries {
+			if e.Path == "/admin/changes" && h.d.Changes == nil {
+				continue // maker-checker not wired
+			}
+			if ok, err := h.d.Access.Allowed(p.Subject, access.Center, e.Path, "GET"); err == nil && ok {
+				entries = append(entries, e)
+			}
+		}
+		if len(entries) > 0 {
+			out = append(out, navGroup{Title: g.Title, Entries: entries})
+		}
+	}
+	c.Set(navKey, out)
+	return out
+}
+
+// home is the first page the staff member may open ("" when none).
+func (h *handler) home(c echo.Context) string {
+	for _, g := range h.nav(c) {
+		return g.Entries[0].Path
+	}
+	return ""
+}
+
+// roleNames are the Chinese names of the seeded roles (access.Role*).
+var roleNames = map[string]string{
+	"sysadmin":      "系统管理员",
+	"param_maker":   "参数经办",
+	"param_checker": "参数复核",
+	"reviewer":      "业务审核",
+	"channel_admin": "渠道管理",
+	"hotline_agent": "12329坐席",
+	"auditor":       "审计员",
+	"unit_agent":    "单位经办人",
+}
+
+// rolesOf returns the Chinese names of the roles subject holds in the
+// center domain, in the order of access.StaffRoles (others last).
+func (h *handler) rolesOf(subject string) []string {
+	held := h.d.Access.Roles(subject, access.Center)
+	rank := func(r string) int {
+		for i, s := range access.StaffRoles {
+			if s == "role:"+r {
+				return i
+			}
+		}
+		return len(access.StaffRoles)
+	}
+	slices.SortStableFunc(held, func(a, b string) int { return rank(a) - rank(b) })
+	out := make([]string, len(held))
+	for i, r := range held {
+		out[i] = roleName(r)
+	}
+	return out
+}
+
+// roleName names a role ("reviewer" or "role:reviewer") in Chinese.
+func roleName(r string) string {
+	r = strings.TrimPrefix(r, "role:")
+	if n, ok := roleNames[r]; ok {
+		return n
+	}
+	return r
+}
