@@ -106,8 +106,8 @@ func routeObject(c echo.Context) string {
 	for _, name := range c.ParamNames() {
 		object = strings.Replace(object, ":"+name, c.Param(name), 1)
 	}
-	if len(object) > audit.MaxObject {
-		object = object[:audit.MaxObject]
+	if r := []rune(object); len(r) > audit.MaxObject {
+		object = string(r[:audit.MaxObject])
 	}
 	return object
 }

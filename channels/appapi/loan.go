@@ -305,15 +305,15 @@ func (h *loanHandler) withdraw(c echo.Context) error {
 // Loans.
 
 type instalmentView struct {
-	Period        int        `json:"period"`
-	DueOn         date.Date  `json:"due_on"`
-	PaymentFen    int64      `json:"payment_fen"`
-	PrincipalFen  int64      `json:"principal_fen"`
-	InterestFen   int64      `json:"interest_fen"`
-	PenaltyFen    int64      `json:"penalty_fen"`
-	PaidFen       int64      `json:"paid_fen"`
-	Status        string     `json:"status"`
-	PaidOn        *date.Date `json:"paid_on"`
+	Period       int        `json:"period"`
+	DueOn        date.Date  `json:"due_on"`
+	PaymentFen   int64      `json:"payment_fen"`
+	PrincipalFen int64      `json:"principal_fen"`
+	InterestFen  int64      `json:"interest_fen"`
+	PenaltyFen   int64      `json:"penalty_fen"`
+	PaidFen      int64      `json:"paid_fen"`
+	Status       string     `json:"status"`
+	PaidOn       *date.Date `json:"paid_on"`
 }
 
 type offsetView struct {
@@ -324,27 +324,27 @@ type offsetView struct {
 }
 
 type loanView struct {
-	LoanNo          string           `json:"loan_no"`
-	ContractNo      string           `json:"contract_no"`
-	Status          string           `json:"status"`
-	StatusName      string           `json:"status_name"`
-	AccountNo       string           `json:"account_no"`
-	CoAccountNo     string           `json:"co_account_no"`
-	PrincipalFen    int64            `json:"principal_fen"`
-	BalanceFen      int64            `json:"balance_fen"`
-	Rate            string           `json:"rate"`
-	ContractRate    string           `json:"contract_rate"`
-	TermMonths      int              `json:"term_months"`
-	Method          string           `json:"method"`
-	FixedFen        int64            `json:"fixed_fen"`
-	DueDay          int              `json:"due_day"`
-	DisbursedOn     date.Date        `json:"disbursed_on"`
-	MaturityOn      date.Date        `json:"maturity_on"`
-	SettledOn       *date.Date       `json:"settled_on"`
-	OverdueCount    int              `json:"overdue_count"`
-	RepayCard       string           `json:"repay_card"`
-	Offset          *offsetView      `json:"offset"`
-	Plan            []instalmentView `json:"plan,omitempty"`
+	LoanNo       string           `json:"loan_no"`
+	ContractNo   string           `json:"contract_no"`
+	Status       string           `json:"status"`
+	StatusName   string           `json:"status_name"`
+	AccountNo    string           `json:"account_no"`
+	CoAccountNo  string           `json:"co_account_no"`
+	PrincipalFen int64            `json:"principal_fen"`
+	BalanceFen   int64            `json:"balance_fen"`
+	Rate         string           `json:"rate"`
+	ContractRate string           `json:"contract_rate"`
+	TermMonths   int              `json:"term_months"`
+	Method       string           `json:"method"`
+	FixedFen     int64            `json:"fixed_fen"`
+	DueDay       int              `json:"due_day"`
+	DisbursedOn  date.Date        `json:"disbursed_on"`
+	MaturityOn   date.Date        `json:"maturity_on"`
+	SettledOn    *date.Date       `json:"settled_on"`
+	OverdueCount int              `json:"overdue_count"`
+	RepayCard    string           `json:"repay_card"`
+	Offset       *offsetView      `json:"offset"`
+	Plan         []instalmentView `json:"plan,omitempty"`
 }
 
 func (h *loanHandler) view(c echo.Context, l *loan.Loan, withPlan bool) (loanView, error) {

@@ -90,13 +90,13 @@ func withdrawalChecks(cs []withdrawal.Check) []withdrawalCheckView {
 
 // withdrawalReceiptView answers a submission.
 type withdrawalReceiptView struct {
-	ID         int64       `json:"id"`
-	Status     string      `json:"status"`
-	StatusName string      `json:"status_name"`
-	Reason     string      `json:"reason"`
-	ReasonName string      `json:"reason_name"`
-	Type       string      `json:"type"`
-	AmountFen  int64       `json:"amount_fen"`
+	ID         int64                 `json:"id"`
+	Status     string                `json:"status"`
+	StatusName string                `json:"status_name"`
+	Reason     string                `json:"reason"`
+	ReasonName string                `json:"reason_name"`
+	Type       string                `json:"type"`
+	AmountFen  int64                 `json:"amount_fen"`
 	Checks     []withdrawalCheckView `json:"checks"`
 }
 
@@ -161,7 +161,7 @@ func (h *withdrawalHandler) reasons(c echo.Context) error {
 		return err
 	}
 	out := struct {
-		EffectiveFrom string       `json:"effective_from"`
+		EffectiveFrom string                 `json:"effective_from"`
 		Items         []withdrawalReasonView `json:"items"`
 	}{EffectiveFrom: from.String(), Items: []withdrawalReasonView{}}
 	for _, k := range doc.Keys() {
@@ -185,30 +185,30 @@ type withdrawalEventView struct {
 
 // withdrawalView is the person's own application.
 type withdrawalView struct {
-	ID          int64       `json:"id"`
-	Reason      string      `json:"reason"`
-	ReasonName  string      `json:"reason_name"`
-	Type        string      `json:"type"`
-	Status      string      `json:"status"`
-	StatusName  string      `json:"status_name"`
-	AmountFen   int64       `json:"amount_fen"`
-	InterestFen int64       `json:"interest_fen"`
-	BankCard    string      `json:"bank_card"` // masked
-	ContractNo  string      `json:"contract_no,omitempty"`
-	LeaseNo     string      `json:"lease_no,omitempty"`
-	ProofNo     string      `json:"proof_no,omitempty"`
-	CostFen     int64       `json:"cost_fen,omitempty"`
-	RepaidFen   int64       `json:"repaid_fen,omitempty"`
-	Materials   []string    `json:"materials"`
+	ID          int64                 `json:"id"`
+	Reason      string                `json:"reason"`
+	ReasonName  string                `json:"reason_name"`
+	Type        string                `json:"type"`
+	Status      string                `json:"status"`
+	StatusName  string                `json:"status_name"`
+	AmountFen   int64                 `json:"amount_fen"`
+	InterestFen int64                 `json:"interest_fen"`
+	BankCard    string                `json:"bank_card"` // masked
+	ContractNo  string                `json:"contract_no,omitempty"`
+	LeaseNo     string                `json:"lease_no,omitempty"`
+	ProofNo     string                `json:"proof_no,omitempty"`
+	CostFen     int64                 `json:"cost_fen,omitempty"`
+	RepaidFen   int64                 `json:"repaid_fen,omitempty"`
+	Materials   []string              `json:"materials"`
 	Checks      []withdrawalCheckView `json:"checks"`
-	Channel     string      `json:"channel"`
-	SubmittedAt string      `json:"submitted_at"`
-	DeadlineOn  string      `json:"deadline_on"`
-	PaidOn      string      `json:"paid_on,omitempty"`
+	Channel     string                `json:"channel"`
+	SubmittedAt string                `json:"submitted_at"`
+	DeadlineOn  string                `json:"deadline_on"`
+	PaidOn      string                `json:"paid_on,omitempty"`
 	// Comment is the reviewer's reason of a return or rejection; PayError
 	// the bank's reason of a failed payment.
-	Comment  string      `json:"comment,omitempty"`
-	PayError string      `json:"pay_error,omitempty"`
+	Comment  string                `json:"comment,omitempty"`
+	PayError string                `json:"pay_error,omitempty"`
 	Events   []withdrawalEventView `json:"events,omitempty"`
 }
 

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	sqladapter "github.com/Blank-Xu/sql-adapter"
 	"github.com/casbin/casbin/v2"
@@ -227,6 +228,7 @@ type Enforcer struct {
 
 	mu      sync.Mutex
 	watcher persist.Watcher // nil: single instance
+	stop    chan struct{}   // closed by Close: ends WatchInBackground
 }
 
 // New loads the policy from the store and seeds the role permissions that
@@ -361,11 +363,55 @@ func (en *Enforcer) Reload() error {
 	w := en.watcher
 	en.mu.Unlock()
 	if w != nil {
-		if err := w.Update(); err != nil {
-			return fmt.Errorf("announce policy change: %w", err)
-		}
+		// The change is committed; an announcement lost while Redis is away
+		// reaches the others at their next periodic reload
+		// (WatchInBackground), so it is not an error of the change.
+		_ = w.Update()
 	}
 	return nil
+}
+
+// WatchInBackground is Watch for the wiring: when Redis does not answer at
+// start it keeps trying every retry until it does (the instance serves
+// meanwhile), and in any case it reloads the whole policy from the store every
+// reload, so a change announced while Redis was away is never missed for
+// long. Close ends it. logf reports a failed attempt (once per outage).
+func (en *Enforcer) WatchInBackground(rc *redis.Client, channel string, retry, reload time.Duration, logf func(msg string, err error)) {
+	en.mu.Lock()
+	if en.stop == nil {
+		en.stop = make(chan struct{})
+	}
+	stop := en.stop
+	en.mu.Unlock()
+	go func() {
+		watching, warned := false, false
+		next, loaded := time.Now(), time.Now()
+		for {
+			now := time.Now()
+			if !watching && !now.Before(next) {
+				if err := en.Watch(rc, channel); err != nil {
+					if !warned {
+						logf("casbin watcher: Redis does not answer; retrying, policy reloads periodically meanwhile", err)
+						warned = true
+					}
+					next = now.Add(retry)
+				} else {
+					watching = true
+					_ = en.e.LoadPolicy() // catch up on what was missed
+					loaded = now
+				}
+			}
+			if now.Sub(loaded) >= reload {
+				_ = en.e.LoadPolicy()
+				loaded = now
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(min(retry, reload)):
+			}
+		}
+	}()
 }
 
 // Watch subscribes to the Redis pub/sub channel (e.g. "gjj:casbin", one per
@@ -404,6 +450,10 @@ func (en *Enforcer) Close() {
 	en.mu.Lock()
 	w := en.watcher
 	en.watcher = nil
+	if en.stop != nil {
+		close(en.stop)
+		en.stop = nil
+	}
 	en.mu.Unlock()
 	if w != nil {
 		w.Close()

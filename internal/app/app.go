@@ -152,10 +152,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Notify = notify.New(d, gw, a.Audit)
 	a.Notices = notice.New(d, a.Audit)
 	if rc := kv.RedisClient(store); rc != nil { // several instances: casbin policy changes reach them all
-		if err := a.Access.Watch(rc, cmp.Or(cfg.RedisPrefix, "gjj:")+"casbin"); err != nil {
-			a.Close()
-			return nil, err
-		}
+		// Redis away at start must not stop the instance: the watcher keeps
+		// trying, and the policy reloads from the database every 30 s.
+		a.Access.WatchInBackground(rc, cmp.Or(cfg.RedisPrefix, "gjj:")+"casbin", 5*time.Second, 30*time.Second,
+			func(msg string, err error) { log.Warn(msg, "error", err) })
 	}
 	if a.Changes, err = change.New(ctx, change.Deps{DB: d, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates, Access: a.Access,
 		Gate: a.Gate, Redis: kv.RedisClient(store), KeyPrefix: cmp.Or(cfg.RedisPrefix, "gjj:"), Log: log}); err != nil {
@@ -263,6 +263,10 @@ func (a *App) Server() (*echo.Echo, error) {
 	portal.Register(e)
 	portal.RegisterVerify(e, a.Deposit)
 	webhall.Register(e, webhall.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Gate: a.Gate})
+	webhall.RegisterWithdrawals(e, webhall.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Gate: a.Gate},
+		webhall.WithdrawalDeps{Withdrawal: a.Withdrawal, Gate: a.Gate})
+	webhall.RegisterLoans(e, webhall.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Gate: a.Gate},
+		webhall.LoanDeps{Loan: a.Loan})
 	if a.WeChat != nil {
 		a.WeChat.Register(e)
 	}
@@ -275,6 +279,7 @@ func (a *App) Server() (*echo.Echo, error) {
 	unitapi.Register(e, unitapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Gate: a.Gate})
 	staffapi.Register(e, staffapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Notify: a.Notify})
 	staffapi.RegisterWithdrawals(e, staffapi.WithdrawalDeps{Identity: a.Identity, Access: a.Access, Audit: a.Audit, Withdrawal: a.Withdrawal})
+	staffapi.RegisterLoans(e, staffapi.LoanDeps{Identity: a.Identity, Access: a.Access, Audit: a.Audit, Loan: a.Loan})
 	staffapi.RegisterChanges(e, staffapi.ChangeDeps{Identity: a.Identity, Access: a.Access, Audit: a.Audit, Changes: a.Changes,
 		Enrolments: a.Enrolments})
 	opsapi.Register(e, opsapi.Deps{Token: a.Config.OpsToken, DB: a.DB, Ledger: a.Ledger, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates})

@@ -290,7 +290,11 @@ func (s *Service) Close() error {
 func (s *Service) Submit(ctx context.Context, actor string, in Input) (*Request, error) {
 	p, err := s.prepare(ctx, actor, in)
 	if err != nil {
-		s.refused(ctx, actor, "change.submit", "change:"+string(in.Kind), err)
+		obj := "change:" + string(in.Kind)
+		if !in.Kind.valid() {
+			obj = "change:invalid"
+		}
+		s.refused(ctx, actor, "change.submit", obj, err)
 		return nil, err
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
@@ -567,10 +571,7 @@ func (s *Service) refused(ctx context.Context, actor, action, obj string, err er
 }
 
 func refusalRecord(actor, action, obj string, err error) audit.Record {
-	if len(obj) > audit.MaxObject {
-		obj = obj[:audit.MaxObject]
-	}
-	return audit.Record{Actor: actor, Action: action, Object: obj, Result: audit.ResultRefused,
+	return audit.Record{Actor: actor, Action: action, Object: truncate(obj, audit.MaxObject), Result: audit.ResultRefused,
 		After: audit.Summary(map[string]any{"code": errs.CodeOf(err)})}
 }
 

@@ -568,3 +568,36 @@ func unchanged(t *testing.T, a *app.App, before state) {
 		t.Errorf("statuses %s → %s", before.statuses, after.statuses)
 	}
 }
+
+// TestConcurrentApprovals: the same request approved by two checkers at
+// once is applied once; the other gets change.decided.
+func TestConcurrentApprovals(t *testing.T) {
+	apitest.EachStore(t, func(t *testing.T, a *app.App) {
+		ctx := context.Background()
+		other := addStaff(t, a, "checker2", access.RoleParamChecker)
+		r, err := a.Changes.Submit(ctx, "staff:maker", change.Input{Kind: change.KindParam, Key: policy.LoanPrepayMaxPerYear, Value: "4", Reason: "测试"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := mine(t, a)
+		errc := make(chan error, 2)
+		for _, who := range []string{"staff:checker", other} {
+			go func() {
+				_, err := a.Changes.Approve(ctx, who, r.ID, "")
+				errc <- err
+			}()
+		}
+		var codes []string
+		for range 2 {
+			codes = append(codes, errs.CodeOf(<-errc))
+		}
+		slices.Sort(codes)
+		if !slices.Equal(codes, []string{"", "change.decided"}) {
+			t.Fatalf("codes %q", codes)
+		}
+		if after := mine(t, a); after.counts["policy_param"] != before.counts["policy_param"]+1 {
+			t.Errorf("versions %d → %d", before.counts["policy_param"], after.counts["policy_param"])
+		}
+		apitest.VerifyClean(t, a)
+	})
+}

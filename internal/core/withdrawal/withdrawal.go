@@ -252,36 +252,36 @@ type Receipt struct {
 // Application is a withdrawal application as the core holds it. BankCard is
 // the full card number: channels show it masked (ident.MaskCard).
 type Application struct {
-	ID          int64     `db:"id"`
-	PersonID    int64     `db:"person_id"`
-	AccountID   int64     `db:"employee_account_id"`
-	AccountNo   string    `db:"account_no"`
-	Reason      string    `db:"reason"`
-	ReasonName  string    `db:"reason_name"`
-	TQYY        string    `db:"tqyy"`
-	Item        string    `db:"item"`
-	Type        string    `db:"wtype"`
-	Amount      money.Fen `db:"amount_fen"`
-	Interest    money.Fen `db:"interest_fen"` // 销户: interest to date included in Amount
-	BankCard    string    `db:"bank_card"`
-	PayeeName   string    `db:"payee_name"`
-	ContractNo  string    `db:"contract_no"`
-	FieldsJSON  string    `db:"fields"`
-	ChecksJSON  string    `db:"checks"`
-	MatJSON     string    `db:"materials"`
-	Status      string    `db:"status"`
-	ReviewLevel int       `db:"review_level"` // 0 automatic, 1 初审, 2 初审 + 终审
-	Channel     string    `db:"channel"`
-	RulesFrom   date.Date `db:"rules_from"` // effective date of the withdraw.rules version applied
-	SubmittedOn date.Date `db:"submitted_on"`
-	DeadlineOn  date.Date `db:"deadline_on"`
-	SubmittedAt time.Time `db:"submitted_at"`
-	DecidedAt   *time.Time `db:"decided_at"`
-	FirstReviewer string   `db:"first_reviewer"`
-	FirstComment  string   `db:"first_comment"`
+	ID            int64      `db:"id"`
+	PersonID      int64      `db:"person_id"`
+	AccountID     int64      `db:"employee_account_id"`
+	AccountNo     string     `db:"account_no"`
+	Reason        string     `db:"reason"`
+	ReasonName    string     `db:"reason_name"`
+	TQYY          string     `db:"tqyy"`
+	Item          string     `db:"item"`
+	Type          string     `db:"wtype"`
+	Amount        money.Fen  `db:"amount_fen"`
+	Interest      money.Fen  `db:"interest_fen"` // 销户: interest to date included in Amount
+	BankCard      string     `db:"bank_card"`
+	PayeeName     string     `db:"payee_name"`
+	ContractNo    string     `db:"contract_no"`
+	FieldsJSON    string     `db:"fields"`
+	ChecksJSON    string     `db:"checks"`
+	MatJSON       string     `db:"materials"`
+	Status        string     `db:"status"`
+	ReviewLevel   int        `db:"review_level"` // 0 automatic, 1 初审, 2 初审 + 终审
+	Channel       string     `db:"channel"`
+	RulesFrom     date.Date  `db:"rules_from"` // effective date of the withdraw.rules version applied
+	SubmittedOn   date.Date  `db:"submitted_on"`
+	DeadlineOn    date.Date  `db:"deadline_on"`
+	SubmittedAt   time.Time  `db:"submitted_at"`
+	DecidedAt     *time.Time `db:"decided_at"`
+	FirstReviewer string     `db:"first_reviewer"`
+	FirstComment  string     `db:"first_comment"`
 	FirstAt       *time.Time `db:"first_at"`
-	FinalReviewer string   `db:"final_reviewer"`
-	FinalComment  string   `db:"final_comment"`
+	FinalReviewer string     `db:"final_reviewer"`
+	FinalComment  string     `db:"final_comment"`
 	FinalAt       *time.Time `db:"final_at"`
 	// Comment is the reason of a return or rejection.
 	Comment     string     `db:"decision_comment"`
