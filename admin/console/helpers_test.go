@@ -24,12 +24,11 @@ import (
 )
 
 // eachStore runs f on a demo-seeded platform on SQLite and on MariaDB +
-// Redis, with two more staff users: auditor (auditor) and hotline
-// (hotline_agent).
+// Redis, with one more staff user: hotline (hotline_agent); the demo has
+// auditor (auditor).
 func eachStore(t *testing.T, f func(t *testing.T, a *app.App)) {
 	t.Helper()
 	apitest.EachStore(t, func(t *testing.T, a *app.App) {
-		addStaff(t, a, "auditor", "审计专员", access.RoleAuditor)
 		addStaff(t, a, "hotline", "热线坐席", access.RoleHotlineAgent)
 		f(t, a)
 	}, options()...)

@@ -112,5 +112,6 @@ func TestLoanPages(t *testing.T) {
 		refused := old.Post(t, "/web/loans/quote", form)
 		halltest.HTML(t, refused, http.StatusConflict)
 		halltest.Contains(t, refused, `data-code="loan.not_eligible"`, "refused-checks", "年龄与期限规则")
+		apitest.VerifyClean(t, a)
 	})
 }

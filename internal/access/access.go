@@ -217,6 +217,8 @@ var DemoGrants = []Grant{
 	{"staff:maker", RoleChannelAdmin, Center},
 	{"staff:checker", RoleParamChecker, Center},
 	{"staff:reviewer", RoleReviewer, Center},
+	{"staff:approver", RoleReviewer, Center},
+	{"staff:auditor", RoleAuditor, Center},
 }
 
 // ErrForbidden is the answer to a request the subject may not make.

@@ -30,13 +30,16 @@ const (
 )
 
 // Staff are the demo staff users: username → display name. Their roles are
-// granted by the access package when it lands (admin sysadmin; maker
-// param_maker + channel_admin; checker param_checker; reviewer reviewer).
+// granted by access.DemoGrants (admin sysadmin; maker param_maker +
+// channel_admin; checker param_checker; reviewer and approver reviewer — two
+// people, for the reviews that need four eyes; auditor auditor).
 var Staff = []struct{ Username, Name string }{
 	{"admin", "系统管理员"},
 	{"maker", "参数经办"},
 	{"checker", "参数复核"},
 	{"reviewer", "业务审核"},
+	{"approver", "业务复审"},
+	{"auditor", "审计专员"},
 }
 
 // Employee is a demo employee of the demo unit.

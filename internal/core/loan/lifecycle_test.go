@@ -199,6 +199,7 @@ func TestApplicationLifecycle(t *testing.T) {
 		_, err = a.Loan.Disburse(staffCtx("staff:r2"), ap.ID)
 		wantCode(t, err, "exchange.bank_unavailable")
 		a.LoanBank.SetDown(false)
+		apitest.VerifyClean(t, a)
 	})
 }
 
@@ -491,5 +492,6 @@ func TestRepayable(t *testing.T) {
 		if r, err := a.Loan.Repayable(ctx, personOf(t, a, demo.Employees[2]), on); err != nil || r != 0 {
 			t.Errorf("repayable without a loan %s %v", r, err)
 		}
+		apitest.VerifyClean(t, a)
 	})
 }
