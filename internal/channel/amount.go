@@ -136,34 +136,49 @@ func subjectHash(subject string) string {
 }
 
 // reserve adds amount to the subject's usage of the day if the total stays
-// within limit, atomically; otherwise it reports the usage as it is.
+// within limit, atomically; otherwise it reports the usage as it is. The add
+// is one upsert statement that takes the row's write lock at once: an
+// insert-then-update pair would take a shared lock first and deadlock on
+// MariaDB when several requests of one subject race.
 func (g *Gate) reserve(ctx context.Context, day date.Date, channel, item, hash string, amount, limit money.Fen) (bool, money.Fen, error) {
-	var (
-		ok   bool
-		used money.Fen
-	)
-	err := g.db.InTx(ctx, func(tx *db.Tx) error {
-		ok, used = false, 0
-		now := db.Now()
-		if _, err := tx.ExecContext(ctx, tx.Dialect.InsertIgnore()+` INTO channel_amount_day
-			(biz_date, channel, item, subject_hash, used_fen, updated_at) VALUES (?, ?, ?, ?, 0, ?)`,
-			day, channel, item, hash, now); err != nil {
-			return err
-		}
-		n, err := tx.ExecCount(ctx, `UPDATE channel_amount_day SET used_fen = used_fen + ?, updated_at = ?
-			WHERE biz_date = ? AND channel = ? AND item = ? AND subject_hash = ? AND used_fen <= ?`,
-			amount, now, day, channel, item, hash, limit-amount)
+	if amount > limit {
+		used, err := g.usage(ctx, day, channel, item, hash)
+		return false, used, err
+	}
+	upsert := `INSERT INTO channel_amount_day (biz_date, channel, item, subject_hash, used_fen, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (biz_date, channel, item, subject_hash) DO UPDATE SET used_fen = used_fen + excluded.used_fen, updated_at = excluded.updated_at
+		WHERE used_fen <= ?`
+	if g.db.Dialect == db.MySQL {
+		// Rows affected: 1 inserted, 2 updated, 0 left as it was (over the limit).
+		upsert = `INSERT INTO channel_amount_day (biz_date, channel, item, subject_hash, used_fen, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON DUPLICATE KEY UPDATE updated_at = IF(used_fen <= ?, VALUES(updated_at), updated_at),
+			used_fen = IF(used_fen <= ?, used_fen + VALUES(used_fen), used_fen)`
+	}
+	args := []any{day, channel, item, hash, amount, db.Now(), limit - amount}
+	if g.db.Dialect == db.MySQL {
+		args = append(args, limit-amount)
+	}
+	for attempt := 0; ; attempt++ {
+		res, err := g.db.ExecContext(ctx, upsert, args...)
 		if err != nil {
-			return err
+			if db.Retryable(err) && attempt < 5 {
+				continue
+			}
+			return false, 0, err
 		}
-		if n == 1 {
-			ok = true
-			return nil
+		if n, _ := res.RowsAffected(); n > 0 {
+			return true, 0, nil
 		}
-		return tx.GetContext(ctx, &used, `SELECT used_fen FROM channel_amount_day
-			WHERE biz_date = ? AND channel = ? AND item = ? AND subject_hash = ?`, day, channel, item, hash)
-	})
-	return ok, used, err
+		used, err := g.usage(ctx, day, channel, item, hash)
+		return false, used, err
+	}
+}
+
+func (g *Gate) usage(ctx context.Context, day date.Date, channel, item, hash string) (money.Fen, error) {
+	var used money.Fen
+	err := g.db.GetContext(ctx, &used, `SELECT COALESCE(MAX(used_fen), 0) FROM channel_amount_day
+		WHERE biz_date = ? AND channel = ? AND item = ? AND subject_hash = ?`, day, channel, item, hash)
+	return used, err
 }
 
 // amountAlternatives are the alternatives whose single limit admits amount.

@@ -442,7 +442,7 @@ func (s *Service) SettleAccountTo(ctx context.Context, tx *db.Tx, accountNo stri
 		return 0, errs.Newf(errs.Invalid, ErrInterestCloseDate.Code, "结息截止日期须在营业日期 %s 当日或之前", today).
 			With("to", to.String()).With("business_date", today.String())
 	}
-	serial := "INT-CLOSE-" + accountNo + "-" + to.String()
+	serial := closeSerial(accountNo, to)
 	last := to.AddDays(-1)
 	cur := interestFundYearOf(last)
 
@@ -477,7 +477,7 @@ func (s *Service) SettleAccountTo(ctx context.Context, tx *db.Tx, accountNo stri
 			}
 			settled = true
 			switch {
-			case d.Serial == serial:
+			case d.Serial == serial || strings.HasPrefix(d.Serial, serial+"-"):
 				replay = true
 				replayed += d.Interest
 			case y == cur && d.PeriodTo != end:
@@ -496,6 +496,11 @@ func (s *Service) SettleAccountTo(ctx context.Context, tx *db.Tx, accountNo stri
 		return 0, nil
 	}
 
+	// A close on this day whose payout failed was undone (ReopenClosedTx):
+	// its entry keeps the base serial, this one takes the next free one.
+	if serial, err = closeSerialFree(ctx, tx, serial); err != nil {
+		return 0, err
+	}
 	hist, err := interestHistory(ctx, tx, []int64{emp.LedgerID}, todo[0].from)
 	if err != nil {
 		return 0, err

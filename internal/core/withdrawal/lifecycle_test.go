@@ -10,6 +10,7 @@ import (
 
 	"gjj/internal/apitest"
 	"gjj/internal/app"
+	"gjj/internal/core/deposit"
 	"gjj/internal/core/withdrawal"
 	"gjj/internal/core/withdrawal/rules"
 	"gjj/internal/demo"
@@ -446,6 +447,12 @@ func TestPayoutFailureReversesOnce(t *testing.T) {
 func TestCloseWithdrawal(t *testing.T) {
 	apitest.EachStore(t, func(t *testing.T, a *app.App) {
 		e := newEnv(t, a)
+		// Forty days on, so the closing interest is not zero.
+		if today, err := a.Dates.Today(e.ctx); err != nil {
+			t.Fatal(err)
+		} else if _, err := a.Dates.Set(e.ctx, today.AddDays(40), false); err != nil {
+			t.Fatal(err)
+		}
 		p, ctx := e.person(wang, "app")
 		if _, err := e.svc.Submit(ctx, p, "c0", withdrawal.Input{Reason: "retire", Amount: 5, BankCard: demo.BankCard(wang), SMSCode: goodCode}); !isCode(err, "withdrawal.amount_cap") {
 			t.Errorf("销户 with an amount: %v", err)
@@ -478,8 +485,43 @@ func TestCloseWithdrawal(t *testing.T) {
 		if err := e.svc.PaymentResult(e.ctx, exchange.PaymentResult{Serial: got.PaySerial, Reason: "户名不符"}); err != nil {
 			t.Fatal(err)
 		}
-		if e.balance(wang) != got.Amount || e.accountStatus(wang) != "01" {
-			t.Errorf("after the failure: balance %v status %s", e.balance(wang), e.accountStatus(wang))
+		// The money is back; this fund year's closing interest is taken back
+		// (a previous whole year the close settled stays), so the annual run
+		// pays the whole current year as if the account had never closed.
+		today, err := a.Dates.Today(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur := today.Year()
+		if today.Month() >= time.July {
+			cur++
+		}
+		var prev money.Fen
+		if err := a.DB.GetContext(e.ctx, &prev, `SELECT COALESCE(SUM(i.interest_fen), 0) FROM interest_item i
+			JOIN employee_account ea ON ea.id = i.employee_account_id WHERE ea.account_no = ? AND i.year = ?`, wang.AccountNo, cur-1); err != nil {
+			t.Fatal(err)
+		}
+		if e.balance(wang) != wang.Opening+prev || e.accountStatus(wang) != "01" || prev > got.Interest {
+			t.Errorf("after the failure: balance %v (opening %v + previous year %v) status %s", e.balance(wang), wang.Opening, prev, e.accountStatus(wang))
+		}
+		if n := e.count("interest_item WHERE year = " + fmt.Sprint(cur)); n != 0 {
+			t.Errorf("%d interest items of the current year remain after the undo", n)
+		}
+		yearStart, yearEnd := deposit.FundYear(cur)
+		if _, err := a.Dates.Set(e.ctx, yearEnd.AddDays(1), false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Deposit.SettleYear(e.ctx, cur, nil); err != nil {
+			t.Fatal(err)
+		}
+		var from, to date.Date
+		var interest money.Fen
+		if err := a.DB.QueryRowxContext(e.ctx, `SELECT i.period_from, i.period_to, i.interest_fen FROM interest_item i
+			JOIN employee_account ea ON ea.id = i.employee_account_id WHERE ea.account_no = ? AND i.year = ?`, wang.AccountNo, cur).Scan(&from, &to, &interest); err != nil {
+			t.Fatal(err)
+		}
+		if from != yearStart || to != yearEnd || interest <= 0 {
+			t.Errorf("annual settlement of the reopened account: %s..%s %v", from, to, interest)
 		}
 		e.verify()
 	})
@@ -605,4 +647,57 @@ func workingDaysAfter(d date.Date, n int) date.Date {
 		}
 	}
 	return d
+}
+
+// TestCloseAgainAfterFailedPayout: a second 销户 on the day an earlier one's
+// payout failed credits the closing interest again (its own serial) and pays
+// out everything; the ledger verifies.
+func TestCloseAgainAfterFailedPayout(t *testing.T) {
+	apitest.EachStore(t, func(t *testing.T, a *app.App) {
+		e := newEnv(t, a)
+		// Forty days on, so the closing interest is not zero.
+		if today, err := a.Dates.Today(e.ctx); err != nil {
+			t.Fatal(err)
+		} else if _, err := a.Dates.Set(e.ctx, today.AddDays(40), false); err != nil {
+			t.Fatal(err)
+		}
+		p, ctx := e.person(wang, "app")
+		var interests []money.Fen
+		for i, fail := range []bool{true, false} {
+			r, err := e.svc.Submit(ctx, p, fmt.Sprintf("again-%d", i), withdrawal.Input{Reason: "retire", BankCard: demo.BankCard(wang), SMSCode: goodCode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.bank.Hold(fail)
+			got, err := e.svc.Approve(e.staff("reviewer"), r.ID, "staff:reviewer", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			interests = append(interests, got.Interest)
+			if fail {
+				if err := e.svc.PaymentResult(e.ctx, exchange.PaymentResult{Serial: got.PaySerial, Reason: "户名不符"}); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			if got, err = e.svc.Get(e.ctx, r.ID); err != nil || got.Status != withdrawal.StatusPaid {
+				t.Fatalf("second close: %+v %v", got, err)
+			}
+		}
+		if e.balance(wang) != 0 || e.accountStatus(wang) != "05" {
+			t.Errorf("after the second close: balance %v status %s", e.balance(wang), e.accountStatus(wang))
+		}
+		// The current year's closing interest is credited again, the previous
+		// year's (settled by the first close) is not paid twice.
+		var prev money.Fen
+		if err := a.DB.GetContext(e.ctx, &prev, `SELECT COALESCE(SUM(i.interest_fen), 0) FROM interest_item i
+			JOIN employee_account ea ON ea.id = i.employee_account_id
+			WHERE ea.account_no = ? AND i.entry_serial NOT LIKE 'INT-CLOSE-%-2'`, wang.AccountNo); err != nil {
+			t.Fatal(err)
+		}
+		if cur := interests[0] - prev; cur <= 0 || interests[1] != cur {
+			t.Errorf("closing interest: first %v (previous year %v), second %v; want the current year's part again", interests[0], prev, interests[1])
+		}
+		e.verify()
+	})
 }

@@ -128,8 +128,9 @@ func (s *Service) PaymentResult(ctx context.Context, r exchange.PaymentResult) e
 			if from == "" {
 				from = "01"
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE employee_account SET status = ?, prev_status = '', status_reason = '', status_on = ?,
-				closed_on = NULL, updated_at = ? WHERE id = ? AND status = '05'`, from, today, now, app.AccountID); err != nil {
+			// The deposit core reopens it and takes back this fund year's
+			// closing interest, so the annual settlement pays the whole year.
+			if _, err := s.d.Deposit.ReopenClosedTx(ctx, tx, app.AccountNo, from); err != nil {
 				return fmt.Errorf("reopen employee account: %w", err)
 			}
 		}
