@@ -48,9 +48,9 @@ type accountsData struct {
 	NextURL  string
 }
 
-// parse validates the form into a directory query.
-func (in lookupInput) parse() (accountQuery, error) {
-	q := accountQuery{AccountNo: in.AccountNo, Name: in.Name}
+// parse validates the form into a search of the deposit core.
+func (in lookupInput) parse() (deposit.EmployeeSearch, error) {
+	q := deposit.EmployeeSearch{AccountNo: in.AccountNo, Name: in.Name}
 	if q.AccountNo != "" && !digits.MatchString(q.AccountNo) {
 		return q, errAccountFormat
 	}
@@ -61,7 +61,7 @@ func (in lookupInput) parse() (accountQuery, error) {
 		id := strings.ToUpper(in.ID)
 		switch {
 		case maskedID.MatchString(id):
-			q.IDNumber, q.IDPattern = id, true
+			q.IDNumber = id
 		default:
 			rid, err := ident.ParseResidentID(id)
 			if err != nil {
@@ -94,18 +94,14 @@ func (h *handler) accounts(c echo.Context) error {
 	if err != nil {
 		return h.formError(c, err, "accounts", v)
 	}
-	ctx := c.Request().Context()
-	nos, total, err := h.dir.searchAccounts(ctx, q, (in.Page-1)*AccountPageSize, AccountPageSize)
+	q.Offset, q.Limit = (in.Page-1)*AccountPageSize, AccountPageSize
+	rows, total, err := h.d.Deposit.SearchEmployees(c.Request().Context(), q)
 	if err != nil {
 		return err
 	}
 	d.Total = total
-	for _, no := range nos {
-		e, err := h.d.Deposit.Employee(ctx, no)
-		if err != nil {
-			return err
-		}
-		d.Rows = append(d.Rows, *e)
+	if len(rows) > 0 {
+		d.Rows = rows
 	}
 	page := func(n int) string {
 		u := url.Values{}

@@ -9,9 +9,8 @@
 //
 // It is an adapter like the halls: it parses forms, calls the core services
 // (deposit, policy, audit, notify, the channel gate, identity, access) and
-// renders the answer; it holds no business rules. The one exception is
-// directory.go, two read-only index queries the deposit core does not offer
-// yet (see there). Every refusal shows the service's Chinese message next to
+// renders the answer; it holds no business rules and no queries of its own.
+// Every refusal shows the service's Chinese message next to
 // the form that caused it, with the status of its kind; internal errors go to
 // the web kit's error page.
 //
@@ -49,7 +48,10 @@ import (
 	"gjj/internal/audit"
 	"gjj/internal/channel"
 	"gjj/internal/core/deposit"
+	"gjj/internal/core/loan"
+	"gjj/internal/core/withdrawal"
 	"gjj/internal/identity"
+	"gjj/internal/notice"
 	"gjj/internal/notify"
 	"gjj/internal/platform/bizdate"
 	"gjj/internal/platform/db"
@@ -74,8 +76,16 @@ type Deps struct {
 	// parameter, channel and user pages get propose forms and the console a
 	// 变更复核 queue; nil leaves those pages read-only.
 	Changes *change.Service
-	// DB is read by the audit chain verification (audit.Log.Verify) and by
-	// the two directory queries of directory.go; the console never writes it.
+	// Withdrawal and Loan are the cores behind the 提取审核 and 贷款审批
+	// queues (reviews_withdrawals.go, reviews_loans.go); nil shows the
+	// placeholder page.
+	Withdrawal *withdrawal.Service
+	Loan       *loan.Service
+	// Notices lists the published notices on the 公告管理 page (notices.go,
+	// with Changes for the propose form); nil leaves the page out.
+	Notices *notice.Service
+	// DB is read by the audit chain verification (audit.Log.Verify); the
+	// console never writes it.
 	DB *db.DB
 }
 
@@ -98,7 +108,7 @@ var staticFS embed.FS
 // Register mounts the console on e under /admin/. Called once by the wiring
 // (admin.Register).
 func Register(e *echo.Echo, d Deps) {
-	h := &handler{d: d, dir: directory{db: d.DB}}
+	h := &handler{d: d}
 	csrf := csrfMiddleware()
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/admin/static/", http.FileServerFS(static))
@@ -128,8 +138,8 @@ func Register(e *echo.Echo, d Deps) {
 	page(http.MethodGet, "/admin/reviews/deferrals", h.deferrals)
 	page(http.MethodPost, "/admin/reviews/deferrals/:id/approve", h.approveDeferral)
 	page(http.MethodPost, "/admin/reviews/deferrals/:id/reject", h.rejectDeferral)
-	page(http.MethodGet, "/admin/reviews/withdrawals", h.withdrawals)
-	page(http.MethodGet, "/admin/reviews/loans", h.loans)
+	h.registerWithdrawals(page)
+	h.registerLoans(page)
 
 	page(http.MethodGet, "/admin/accounts", h.accounts)
 	page(http.MethodGet, "/admin/accounts/:account_no", h.account)
@@ -145,14 +155,17 @@ func Register(e *echo.Echo, d Deps) {
 	page(http.MethodGet, "/admin/params/:key", h.param)
 	page(http.MethodGet, "/admin/channels", h.channels)
 	page(http.MethodGet, "/admin/users", h.users)
+	h.registerAnalytics(page) // analytics.go
 	if d.Changes != nil {
 		h.registerChanges(page)
+	}
+	if d.Notices != nil && d.Changes != nil {
+		h.registerNotices(page)
 	}
 }
 
 type handler struct {
-	d   Deps
-	dir directory
+	d Deps
 }
 
 // errCSRF answers a state-changing request without a valid CSRF token, or one
@@ -349,6 +362,15 @@ var flashes = map[string]string{
 	"change_submitted":  "变更申请已提交（编号 %s），请等待另一名有复核权限的人员审批。",
 	"change_approved":   "已批准变更申请（编号 %s），变更已按生效日期生效。",
 	"change_rejected":   "已驳回变更申请（编号 %s）。",
+	"wd_first":          "初审已通过（申请编号 %s），待另一名审核人员终审。",
+	"wd_approved":       "已审核通过（申请编号 %s），已发送付款指令。",
+	"wd_returned":       "已退回补正（申请编号 %s），已短信通知申请人。",
+	"wd_rejected":       "已作出不予通过的决定（申请编号 %s），已短信通知申请人。",
+	"loan_level":        "已通过本级审批（申请编号 %s），待下一级审批。",
+	"loan_approved":     "贷款申请已审批通过（申请编号 %s），待签订合同。",
+	"loan_rejected":     "已作出不予通过的决定（申请编号 %s）。",
+	"loan_signed":       "已签订借款合同并登记抵押（申请编号 %s），待放款。",
+	"loan_disbursed":    "已放款，贷款账号 %s。",
 }
 
 func flash(c echo.Context) string {
@@ -367,6 +389,7 @@ func flash(c echo.Context) string {
 var pages = parsePages(
 	"login", "dashboard", "preregs", "deferrals", "pending_core", "accounts", "account", "trail", "sms", "batch",
 	"params", "param", "channels", "users", "changes", "change", "forbidden", "error",
+	"withdrawals", "withdrawal", "loans", "loan", "notices",
 )
 
 func parsePages(names ...string) map[string]*template.Template {

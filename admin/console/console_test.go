@@ -40,6 +40,7 @@ var pageGrants = []struct {
 	{"/admin/channels", []string{"maker", "checker", "auditor"}},
 	{"/admin/users", []string{"admin", "auditor"}},
 	{"/admin/changes", []string{"admin", "maker", "checker", "auditor"}},
+	{"/admin/notices", []string{"maker", "checker", "auditor"}},
 }
 
 // landing is where each staff member arrives after signing in: the first
@@ -130,6 +131,9 @@ func TestRoles(t *testing.T) {
 				{http.MethodPost, "/admin/params/" + policy.DepositRounding + "/changes", []string{"admin", "checker", "reviewer", "auditor", "hotline"}},
 				{http.MethodPost, "/admin/channels/changes", []string{"admin", "checker", "reviewer", "auditor", "hotline"}},
 				{http.MethodPost, "/admin/users/changes", []string{"maker", "checker", "reviewer", "auditor", "hotline"}},
+				{http.MethodPost, "/admin/notices/changes", []string{"admin", "checker", "reviewer", "auditor", "hotline"}},
+				{http.MethodPost, "/admin/reviews/withdrawals/1/approve", []string{"admin", "maker", "checker", "auditor", "hotline"}},
+				{http.MethodPost, "/admin/reviews/loans/1/disburse", []string{"admin", "maker", "checker", "auditor", "hotline"}},
 			}
 			for _, r := range changeRoutes {
 				for _, name := range r.refused {

@@ -108,7 +108,7 @@ func (h *handler) dashboard(c echo.Context) error {
 		return err
 	}
 	d.PendingPreregs = len(pre)
-	if _, d.PendingDeferrals, err = h.dir.pendingDeferrals(ctx); err != nil {
+	if _, d.PendingDeferrals, err = h.d.Deposit.PendingDeferrals(ctx, 1); err != nil {
 		return err
 	}
 	msgs, err := h.d.Notify.Outbox(ctx, notify.Filter{Limit: notify.MaxLimit})

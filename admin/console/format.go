@@ -8,6 +8,8 @@ import (
 
 	"gjj/internal/channel/catalog"
 	"gjj/internal/core/deposit"
+	"gjj/internal/core/withdrawal"
+	"gjj/internal/notice"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/ident"
@@ -114,6 +116,17 @@ var funcs = template.FuncMap{
 	"num":          func(n int64) string { return strconv.FormatInt(n, 10) },
 	"rate":         func(r float64) string { return strconv.FormatFloat(r, 'f', -1, 64) },
 	"load":         func(r float64) string { return fmt.Sprintf("%.2f", r) },
+	// reviews_withdrawals.go, reviews_loans.go, notices.go
+	"wdStatus":     withdrawal.StatusName,
+	"wdAction":     withdrawal.ActionName,
+	"wdOutcome":    wdOutcome,
+	"loanReview":   loanReviewName,
+	"loanStatus":   loanStatusName,
+	"loanHome":     loanHomeName,
+	"loanMethod":   loanMethodName,
+	"permille":     policy.FormatPPM,
+	"noticeCat":    notice.CategoryName,
+	"channelNames": channelNames,
 }
 
 func monthText(m date.Month) string {

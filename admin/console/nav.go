@@ -35,7 +35,9 @@ var menu = []navGroup{
 		{"/admin/params", "业务参数"},
 		{"/admin/channels", "渠道管理"},
 		{"/admin/changes", "变更复核"},
+		{"/admin/notices", "公告管理"},
 	}},
+	{"绩效分析", []navEntry{{"/admin/analytics", "绩效分析"}}},
 	{"运行管理", []navEntry{
 		{"/admin/sms", "短信发件箱"},
 		{"/admin/batch", "营业日期与批处理"},
@@ -59,6 +61,9 @@ func (h *handler) nav(c echo.Context) []navGroup {
 		for _, e := range g.Entries {
 			if e.Path == "/admin/changes" && h.d.Changes == nil {
 				continue // maker-checker not wired
+			}
+			if e.Path == "/admin/notices" && (h.d.Notices == nil || h.d.Changes == nil) {
+				continue
 			}
 			if ok, err := h.d.Access.Allowed(p.Subject, access.Center, e.Path, "GET"); err == nil && ok {
 				entries = append(entries, e)

@@ -145,7 +145,7 @@ func (h *handler) renderParam(c echo.Context, form paramForm, formErr error) err
 		switch {
 		case v.EffectiveFrom.After(biz):
 			r.State = "future"
-		case row.Current != nil && v.EffectiveFrom.String() == row.Current.EffectiveFrom.String():
+		case row.Current != nil && v.EffectiveFrom.String() == row.Current.EffectiveFrom.String() && v.Seq == row.Current.Seq:
 			r.State = "current"
 		}
 		if row.Spec.Kind == policy.KindJSON {

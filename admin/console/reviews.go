@@ -77,6 +77,9 @@ type deferralRow struct {
 	UnitName string
 }
 
+// maxQueue bounds a review queue page.
+const maxQueue = 200
+
 type deferralsData struct {
 	Rows  []deferralRow
 	Total int // pending in all (the page shows at most maxQueue)
@@ -88,20 +91,14 @@ func (h *handler) deferrals(c echo.Context) error { return h.renderDeferrals(c, 
 
 func (h *handler) renderDeferrals(c echo.Context, err error) error {
 	ctx := c.Request().Context()
-	ids, total, lerr := h.dir.pendingDeferrals(ctx)
+	list, total, lerr := h.d.Deposit.PendingDeferrals(ctx, maxQueue)
 	if lerr != nil {
 		return lerr
 	}
 	d := deferralsData{Total: total}
 	names := map[string]string{}
-	for _, id := range ids {
-		df, derr := h.d.Deposit.Deferral(ctx, id)
-		if derr != nil {
-			if errs.KindOf(derr) == errs.NotFound {
-				continue
-			}
-			return derr
-		}
+	for i := range list {
+		df := &list[i]
 		if _, ok := names[df.UnitNo]; !ok {
 			u, uerr := h.d.Deposit.Unit(ctx, df.UnitNo)
 			if uerr != nil {
@@ -140,20 +137,7 @@ func (h *handler) rejectDeferral(c echo.Context) error {
 	return done(c, "/admin/reviews/deferrals", "deferral_rejected", strconv.FormatInt(id, 10))
 }
 
-// pendingCore describes a review queue whose core is still being built.
+// pendingCore describes a review queue whose core is not wired.
 type pendingCore struct {
 	What, Items string
-}
-
-// withdrawals is the place of the withdrawal review queue (issue 5): the
-// page says what will be reviewed here until the withdrawal core lands.
-func (h *handler) withdrawals(c echo.Context) error {
-	return h.render(c, http.StatusOK, "pending_core", view{Title: "提取审核", Menu: "/admin/reviews/withdrawals",
-		Data: pendingCore{What: "提取", Items: "购房、租房、偿还贷款、离退休、离职等提取申请（TQ-01 至 TQ-12）中需要人工审核的业务"}})
-}
-
-// loans is the place of the loan review queue (issue 5).
-func (h *handler) loans(c echo.Context) error {
-	return h.render(c, http.StatusOK, "pending_core", view{Title: "贷款审批", Menu: "/admin/reviews/loans",
-		Data: pendingCore{What: "贷款", Items: "个人住房公积金贷款申请（DK-01）的审批、合同签订与放款"}})
 }

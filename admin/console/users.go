@@ -7,11 +7,12 @@ import (
 
 	"gjj/internal/access"
 	"gjj/internal/access/change"
+	"gjj/internal/identity"
 )
 
 // userRow is one staff user with the roles held in the center domain.
 type userRow struct {
-	staffUser
+	identity.StaffUser
 	Roles []string // Chinese role names
 }
 
@@ -39,7 +40,7 @@ func (h *handler) users(c echo.Context) error {
 // renderUsers renders the page, with the grant form as typed and its
 // refusal when formErr is set.
 func (h *handler) renderUsers(c echo.Context, form grantForm, formErr error) error {
-	list, err := h.dir.staffUsers(c.Request().Context())
+	list, err := h.d.Identity.StaffUsers(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -48,7 +49,7 @@ func (h *handler) renderUsers(c echo.Context, form grantForm, formErr error) err
 		return err
 	}
 	for _, u := range list {
-		d.Users = append(d.Users, userRow{staffUser: u, Roles: h.rolesOf("staff:" + u.Username)})
+		d.Users = append(d.Users, userRow{StaffUser: u, Roles: h.rolesOf("staff:" + u.Username)})
 	}
 	for _, role := range access.StaffRoles {
 		d.Roles = append(d.Roles, roleRow{Code: role, Name: roleName(role), Permissions: h.d.Access.Permissions(role)})

@@ -26,7 +26,7 @@ type ChangeDeps struct {
 	Access     *access.Enforcer
 	Audit      *audit.Log
 	Changes    *change.Service
-	Enrolments *change.Enrolments
+	Enrolments *identity.Enrolments
 }
 
 // RegisterChanges mounts the maker-checker change requests and staff TOTP

@@ -108,6 +108,14 @@ var rolePolicies = [][]string{
 	{RoleSysadmin, Center, "/api/admin/v1/sms-outbox", "GET"},
 	{RoleHotlineAgent, Center, "/api/admin/v1/sms-outbox", "GET"},
 	{RoleAuditor, Center, "/api/admin/v1/sms-outbox", "GET"},
+	// Work orders of the 12329 hotline (internal/workorder): agents and
+	// reviewers handle them, operations and auditors read them.
+	{RoleSysadmin, Center, "/api/admin/v1/workorders", "GET"},
+	{RoleAuditor, Center, "/api/admin/v1/workorders", "GET"},
+	{RoleHotlineAgent, Center, "/api/admin/v1/workorders", "GET"},
+	{RoleHotlineAgent, Center, "/api/admin/v1/workorders/:id", "POST"},
+	{RoleReviewer, Center, "/api/admin/v1/workorders", "GET"},
+	{RoleReviewer, Center, "/api/admin/v1/workorders/:id", "POST"},
 	// Change requests (maker-checker): the routes, then who submits and who
 	// approves or rejects each kind. Makers may call the approve route so that
 	// approving their own request answers access.self_approval.
@@ -182,6 +190,15 @@ var rolePolicies = [][]string{
 	{RoleAuditor, Center, "/admin/channels", "GET"},
 	{RoleSysadmin, Center, "/admin/users", "GET"},
 	{RoleAuditor, Center, "/admin/users", "GET"},
+	// Performance analytics (绩效分析) and its Excel export.
+	{RoleParamMaker, Center, "/admin/analytics", "GET"},
+	{RoleParamChecker, Center, "/admin/analytics", "GET"},
+	{RoleReviewer, Center, "/admin/analytics", "GET"},
+	{RoleAuditor, Center, "/admin/analytics", "GET"},
+	{RoleParamMaker, Center, "/admin/analytics/export", "GET"},
+	{RoleParamChecker, Center, "/admin/analytics/export", "GET"},
+	{RoleReviewer, Center, "/admin/analytics/export", "GET"},
+	{RoleAuditor, Center, "/admin/analytics/export", "GET"},
 	// Console change requests: the queue and a request for makers, checkers
 	// and auditors; deciding for checkers and, so that approving their own
 	// request answers access.self_approval, makers; the propose forms for the
@@ -203,8 +220,22 @@ var rolePolicies = [][]string{
 	{RoleParamMaker, Center, "/admin/params/:key/changes", "POST"},
 	{RoleChannelAdmin, Center, "/admin/channels/changes", "POST"},
 	{RoleSysadmin, Center, "/admin/users/changes", "POST"},
+	// Console notices: the list with pending notice requests for makers,
+	// checkers and auditors; the propose form for the notice kind's makers.
+	{RoleParamMaker, Center, "/admin/notices", "GET"},
+	{RoleChannelAdmin, Center, "/admin/notices", "GET"},
+	{RoleParamChecker, Center, "/admin/notices", "GET"},
+	{RoleAuditor, Center, "/admin/notices", "GET"},
+	{RoleParamMaker, Center, "/admin/notices/changes", "POST"},
+	{RoleChannelAdmin, Center, "/admin/notices/changes", "POST"},
 	{RoleUnitAgent, "unit:*", "/api/unit/v1/*", "GET|POST|PUT|DELETE"},
 	{RoleUnitAgent, "unit:*", "/unit/*", "GET|POST"}, // the unit online hall pages
+	// Kiosks and government agencies (channels/kiosk, channels/gov): channel
+	// admins register them; auditors see them and the kiosks' heartbeats.
+	{RoleChannelAdmin, Center, "/api/admin/v1/kiosks", "GET|POST"},
+	{RoleAuditor, Center, "/api/admin/v1/kiosks", "GET"},
+	{RoleChannelAdmin, Center, "/api/admin/v1/gov-agencies", "GET|POST"},
+	{RoleAuditor, Center, "/api/admin/v1/gov-agencies", "GET"},
 }
 
 // Grant is a role held by a subject in a domain.

@@ -23,7 +23,11 @@ import (
 	"gjj/admin/opsapi"
 	"gjj/admin/staffapi"
 	"gjj/channels/appapi"
+	"gjj/channels/gov"
+	"gjj/channels/hotline12329"
+	"gjj/channels/kiosk"
 	"gjj/channels/portal"
+	"gjj/channels/sms12329"
 	"gjj/channels/unitapi"
 	"gjj/channels/unithall"
 	"gjj/channels/webhall"
@@ -48,6 +52,7 @@ import (
 	"gjj/internal/platform/kv"
 	"gjj/internal/platform/web"
 	"gjj/internal/policy"
+	"gjj/internal/workorder"
 )
 
 // SettlementBank is the code of the center's default settlement bank (the
@@ -78,7 +83,7 @@ type App struct {
 	// switches and capacities, notices, role grants); Enrolments the staff
 	// TOTP enrolments.
 	Changes    *change.Service
-	Enrolments *change.Enrolments
+	Enrolments *identity.Enrolments
 	// Gate is the channel gate every channel adapter puts its routes behind:
 	// switch matrix, business hours, admission (Redis when configured) and
 	// per channel × item statistics.
@@ -104,6 +109,20 @@ type App struct {
 	// configured).
 	Loan     *loan.Service
 	LoanBank *exchange.LoanBankSimulator
+	// Kiosk is the self-service kiosk channel (/api/kiosk/v1, /kiosk/) with
+	// its kiosk registry; Gov the government data-sharing channel
+	// (/api/gov/v1) with its agency registry.
+	Kiosk *kiosk.Service
+	Gov   *gov.Service
+	// WorkOrders are the consultations, complaints, suggestions and
+	// callbacks (工单) the hotline takes.
+	WorkOrders *workorder.Service
+	// SMS12329 is the 12329 SMS channel (inbound commands, receipts,
+	// subscriptions); nil unless GJJ_SMS_INBOUND_KEY is set. Hotline is the
+	// call centre's API /api/hotline/v1 (answering 503 hotline.disabled
+	// unless GJJ_HOTLINE_KEY is set).
+	SMS12329 *sms12329.Service
+	Hotline  *hotline12329.Service
 }
 
 // Open opens the configured store (applying migrations), the key-value store
@@ -162,12 +181,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.Close()
 		return nil, err
 	}
-	a.Enrolments = change.NewEnrolments(d, store, a.Audit, a.Access, cfg.Center)
 	if a.Identity, err = identity.New(d, store, a.Audit, a.Access); err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.Identity.RealName = a.RealName
+	a.Enrolments = identity.NewEnrolments(a.Identity, cfg.Center)
 	if cfg.WeChatAppID != "" && cfg.WeChatToken != "" {
 		if a.WeChat, err = wechat.New(wechat.Config{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, Token: cfg.WeChatToken,
 			AESKey: cfg.WeChatAESKey, APIBase: cfg.WeChatAPIBase, PublicURL: cfg.PublicURL},
@@ -195,6 +214,24 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 			return err
 		}})
 	a.Payments.SetCallback(a.Withdrawal.PaymentResult)
+	a.Kiosk = kiosk.New(kiosk.Deps{DB: d, KV: store, Audit: a.Audit, Identity: a.Identity, Access: a.Access, Deposit: a.Deposit,
+		Loan: a.Loan, Dates: a.Dates, Gate: a.Gate})
+	a.Gov = gov.New(gov.Deps{DB: d, Audit: a.Audit, Identity: a.Identity, Access: a.Access, Deposit: a.Deposit,
+		Withdrawal: a.Withdrawal, Loan: a.Loan, Dates: a.Dates, Gate: a.Gate})
+	a.WorkOrders = workorder.NewService(d, a.Audit)
+	if cfg.SMSInboundKey != "" {
+		if a.SMS12329, err = sms12329.New(sms12329.Config{Key: cfg.SMSInboundKey}, sms12329.Deps{Identity: a.Identity,
+			Deposit: a.Deposit, Loan: a.Loan, Notify: a.Notify, KV: store, DB: d, Gate: a.Gate, Audit: a.Audit, Log: log}); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	if a.Hotline, err = hotline12329.New(hotline12329.Deps{Key: cfg.HotlineKey, Identity: a.Identity, Deposit: a.Deposit,
+		Loan: a.Loan, Withdrawal: a.Withdrawal, WorkOrders: a.WorkOrders, KV: store, DB: d, Gate: a.Gate, Audit: a.Audit,
+		Log: log}); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if err := a.bootstrap(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -270,9 +307,16 @@ func (a *App) Server() (*echo.Echo, error) {
 	if a.WeChat != nil {
 		a.WeChat.Register(e)
 	}
+	if a.SMS12329 != nil {
+		a.SMS12329.Register(e)
+	}
+	a.Hotline.Register(e)
+	a.Hotline.RegisterStaff(e, hotline12329.StaffDeps{Identity: a.Identity, Access: a.Access})
 	unithall.Register(e, unithall.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Bank: a.Bank, Demo: a.Config.Demo, Gate: a.Gate})
 	admin.Register(e, console.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Policy: a.Policy,
-		Dates: a.Dates, Gate: a.Gate, Notify: a.Notify, Changes: a.Changes, DB: a.DB})
+		Dates: a.Dates, Gate: a.Gate, Notify: a.Notify, Changes: a.Changes, Withdrawal: a.Withdrawal, Loan: a.Loan, Notices: a.Notices, DB: a.DB})
+	a.Kiosk.Register(e)
+	a.Gov.Register(e)
 	appapi.Register(e, appapi.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Notices: a.Notices, Gate: a.Gate})
 	appapi.RegisterWithdrawals(e, appapi.WithdrawalDeps{Identity: a.Identity, Withdrawal: a.Withdrawal, Gate: a.Gate})
 	appapi.RegisterLoans(e, appapi.LoanDeps{Identity: a.Identity, Loan: a.Loan, Gate: a.Gate})

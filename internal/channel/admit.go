@@ -55,7 +55,7 @@ func (g *Gate) decide(ctx context.Context, channel string, it catalog.Item) *err
 	if v.Closure != catalog.Open {
 		return g.closedError(ctx, cfg, channel, it, v, now)
 	}
-	ok, wait := g.adm.take(ctx, limiterKey(channel, it.Class), rateOf(cfg, channel, it.Class), now)
+	ok, wait := g.adm.take(ctx, limiterKey(channel, it.Class), rateOf(cfg, channel, it.Class, now), now)
 	if ok {
 		return nil
 	}
@@ -129,9 +129,13 @@ func wholeSeconds(d time.Duration) int64 {
 	return max(int64(math.Ceil(d.Seconds())), 1)
 }
 
-// rateOf is the capacity of channel × class (the shipped default if a stored
+// rateOf is the capacity of channel × class at now: a peak window's in force
+// (peak.go), else channel.capacity's (the shipped default if a stored
 // document lacks it).
-func rateOf(cfg *snapshot, channel string, class catalog.Class) catalog.Rate {
+func rateOf(cfg *snapshot, channel string, class catalog.Class, now time.Time) catalog.Rate {
+	if r, _, ok := cfg.peaks.Rate(channel, class, now.In(date.Shanghai)); ok {
+		return r
+	}
 	if r, ok := cfg.capacity.Rate(channel, class); ok {
 		return r
 	}
@@ -177,7 +181,7 @@ func (g *Gate) alternativesWhere(ctx context.Context, cfg *snapshot, channel str
 		if v.Closure != catalog.Open || (keep != nil && !keep(v.Cell)) {
 			continue
 		}
-		load := g.adm.load(ctx, limiterKey(ch.Code, it.Class), rateOf(cfg, ch.Code, it.Class), now)
+		load := g.adm.load(ctx, limiterKey(ch.Code, it.Class), rateOf(cfg, ch.Code, it.Class, now), now)
 		if load >= 1 {
 			continue
 		}

@@ -120,6 +120,7 @@ type Gate struct {
 type snapshot struct {
 	matrix   *catalog.Matrix
 	capacity catalog.Capacity
+	peaks    *catalog.PeakWindows // channel.peak_windows (peak.go)
 	bizDate  date.Date
 	gen      int64
 	read     time.Time // monotonic
@@ -271,6 +272,7 @@ func (g *Gate) read(ctx context.Context, prev *snapshot) *snapshot {
 	} else {
 		g.problem(policy.ChannelCapacity, err)
 	}
+	g.readPeaks(ctx, s, prev)
 	return s
 }
 

@@ -222,21 +222,41 @@ func (s *Service) countFailure(ctx context.Context, credID int64, now time.Time)
 // checkTOTP validates a 6-digit code (±1 step of 30 s) and refuses a code
 // whose time step was already used by this credential (replay guard in kv).
 func (s *Service) checkTOTP(ctx context.Context, credID int64, secret, code string, now time.Time) bool {
-	if secret == "" || len(code) != 6 {
+	if secret == "" {
 		return false
 	}
-	opts := totp.ValidateOpts{Period: 30, Skew: 0, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
-	for _, skew := range []int64{0, -1, 1} {
-		at := now.Add(time.Duration(skew*30) * time.Second)
-		ok, err := totp.ValidateCustom(code, secret, at, opts)
-		if err != nil || !ok {
-			continue
-		}
-		step := at.Unix() / 30
-		fresh, err := s.kv.SetNX(ctx, fmt.Sprintf("totp:%d:%d", credID, step), "1", 3*time.Minute)
-		return err == nil && fresh
+	step, ok := totpStep(secret, code, now)
+	if !ok {
+		return false
 	}
-	return false
+	fresh, err := s.claimTOTPStep(ctx, credID, step)
+	return err == nil && fresh
+}
+
+// totpPeriod is the TOTP time step in seconds.
+const totpPeriod = 30
+
+// totpStep reports the time step (Unix time / 30) at which the 6-digit code
+// is valid for secret, trying now, the step before and the step after.
+func totpStep(secret, code string, now time.Time) (int64, bool) {
+	if len(code) != 6 {
+		return 0, false
+	}
+	opts := totp.ValidateOpts{Period: totpPeriod, Skew: 0, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+	for _, skew := range []int64{0, -1, 1} {
+		at := now.Add(time.Duration(skew*totpPeriod) * time.Second)
+		if ok, err := totp.ValidateCustom(code, secret, at, opts); err == nil && ok {
+			return at.Unix() / totpPeriod, true
+		}
+	}
+	return 0, false
+}
+
+// claimTOTPStep marks the credential's time step as used (the replay guard
+// of staff and agent login and of TOTP enrolment): true when it was not used
+// yet. The mark outlives the ±1 step window.
+func (s *Service) claimTOTPStep(ctx context.Context, credID, step int64) (bool, error) {
+	return s.kv.SetNX(ctx, fmt.Sprintf("totp:%d:%d", credID, step), "1", 3*time.Minute)
 }
 
 func (s *Service) auditLogin(ctx context.Context, subject, result string) {

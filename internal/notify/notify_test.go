@@ -22,10 +22,19 @@ const phone = "13800001234"
 var sampleVars = map[string]string{"code": "482915", "name": "张三", "date": "07月15日", "account_tail": "0001",
 	"amount": "1,234.50", "balance": "56,789.00", "mobile": "139****0000",
 	"reason": "租房", "card_tail": "1234", "why": "账户已销户", "result": "未通过审核",
-	"loan_tail": "0001", "day": "15", "payment": "4,003.40", "periods": "1", "rate": "2.6%", "app_no": "12"}
+	"loan_tail": "0001", "day": "15", "payment": "4,003.40", "periods": "1", "rate": "2.6%", "app_no": "12",
+	"month": "2026-10", "status": "正常", "lines": "11-15汇缴+1,234.50"}
 
 // wantTexts are the rendered texts of every template with sampleVars.
 var wantTexts = map[string]string{
+	notify.SMSBalance:              "尊敬的张三：您尾号0001的公积金账户余额56,789.00元，缴存至2026-10，账户状态正常。",
+	notify.SMSStatement:            "尊敬的张三：您尾号0001的公积金账户最近明细：11-15汇缴+1,234.50。",
+	notify.SMSLoan:                 "尊敬的张三：您尾号0001的公积金贷款余额56,789.00元，下期还款日07月15日，应还4,003.40元。",
+	notify.SMSNoLoan:               "尊敬的张三：未查询到您名下未结清的住房公积金贷款。",
+	notify.SMSNeutral:              "您好：暂时无法办理您的短信查询。请使用预留手机号发送正确的指令和查询密码，如有疑问请致电12329。",
+	notify.SMSHelp:                 "住房公积金12329短信指令：CX 查询密码（查余额）；MX 查询密码（最近3笔明细）；DK 查询密码（贷款）；KT 开通通知；TD 退订通知。",
+	notify.SMSSubscribed:           "您已开通住房公积金12329短信通知，回复TD可退订。",
+	notify.SMSUnsubscribed:         "您已退订住房公积金12329业务通知短信（验证码和查询回复不受影响），回复KT可重新开通。",
 	notify.OTPRegister:             "您的验证码为482915，5分钟内有效，用于注册住房公积金网上服务。请勿告诉他人。",
 	notify.OTPLogin:                "您的验证码为482915，5分钟内有效，用于登录住房公积金网上服务。请勿告诉他人。",
 	notify.OTPReset:                "您的验证码为482915，5分钟内有效，用于重置住房公积金网上服务登录密码。请勿告诉他人。",

@@ -80,6 +80,20 @@ const (
 	LoanRepriced        = "loan.repriced"
 	LoanApproved        = "loan.approved"
 	LoanRejected        = "loan.rejected"
+	// Replies of the 12329 SMS channel (channels/sms12329), each but the
+	// neutral one, help and subscription texts with name:
+	// sms12329.balance: account_tail, balance, month (缴存至, e.g.
+	// "2026-10"), status; sms12329.statement: account_tail, lines (the last
+	// postings, e.g. "11-15汇缴+1,234.00；…"); sms12329.loan: loan_tail,
+	// balance, date (next due date), payment; sms12329.no_loan.
+	SMSBalance      = "sms12329.balance"
+	SMSStatement    = "sms12329.statement"
+	SMSLoan         = "sms12329.loan"
+	SMSNoLoan       = "sms12329.no_loan"
+	SMSNeutral      = "sms12329.neutral"
+	SMSHelp         = "sms12329.help"
+	SMSSubscribed   = "sms12329.subscribed"
+	SMSUnsubscribed = "sms12329.unsubscribed"
 )
 
 // templates is the registry, in the style of domain.md §6 (尊敬的{姓名}：…).
@@ -106,6 +120,14 @@ var templates = []Template{
 	{ID: LoanRepriced, Text: "尊敬的{name}：自{date}起您尾号{loan_tail}的公积金贷款年利率调整为{rate}，月还款额为{payment}元。"},
 	{ID: LoanApproved, Text: "尊敬的{name}：您的住房公积金贷款申请（编号{app_no}）已审批通过，请按通知到中心签订借款合同。"},
 	{ID: LoanRejected, Text: "尊敬的{name}：您的住房公积金贷款申请（编号{app_no}）未获批准，原因：{reason}。如有疑问请致电12329。"},
+	{ID: SMSBalance, Text: "尊敬的{name}：您尾号{account_tail}的公积金账户余额{balance}元，缴存至{month}，账户状态{status}。"},
+	{ID: SMSStatement, Text: "尊敬的{name}：您尾号{account_tail}的公积金账户最近明细：{lines}。"},
+	{ID: SMSLoan, Text: "尊敬的{name}：您尾号{loan_tail}的公积金贷款余额{balance}元，下期还款日{date}，应还{payment}元。"},
+	{ID: SMSNoLoan, Text: "尊敬的{name}：未查询到您名下未结清的住房公积金贷款。"},
+	{ID: SMSNeutral, Text: "您好：暂时无法办理您的短信查询。请使用预留手机号发送正确的指令和查询密码，如有疑问请致电12329。"},
+	{ID: SMSHelp, Text: "住房公积金12329短信指令：CX 查询密码（查余额）；MX 查询密码（最近3笔明细）；DK 查询密码（贷款）；KT 开通通知；TD 退订通知。"},
+	{ID: SMSSubscribed, Text: "您已开通住房公积金12329短信通知，回复TD可退订。"},
+	{ID: SMSUnsubscribed, Text: "您已退订住房公积金12329业务通知短信（验证码和查询回复不受影响），回复KT可重新开通。"},
 }
 
 // Templates returns a copy of the template registry. Any package may call it.

@@ -1,13 +1,14 @@
 // Package policy holds the center's effective-dated parameters (ratios, wage
 // base bounds, rounding, interest and loan rates, loan limits…) and the
 // JGJ/T 320 code tables. A calculation for business date D reads the version in
-// force on D: the one with the greatest effective_from on or before D.
+// force on D: the one with the greatest effective_from on or before D and, of
+// several versions with that date, the latest added (greatest Seq).
 //
 // Reads are open to every core package. Writes are not: a new parameter version
 // is added only by the maker-checker change-request service through AddVersion,
 // inside the transaction that approves the request; Seed and SeedCodes install
 // the shipped defaults. Versions are never updated or deleted; a change is a new
-// version with a later effective date.
+// version with a later (or the same) effective date.
 //
 // Every known key is registered here with its kind, Chinese title and validator
 // (Lookup, Keys); values are stored as canonical text in the unit of their kind
@@ -17,6 +18,7 @@ package policy
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +34,7 @@ type Version struct {
 	Key           string    `db:"param_key" json:"key"`
 	Value         string    `db:"value" json:"value"` // stored form, e.g. "1200" for 12%
 	EffectiveFrom date.Date `db:"effective_from" json:"effective_from"`
+	Seq           int       `db:"seq" json:"seq"`                 // 0 for the first version of a date, then 1, 2… (set by AddVersion)
 	CreatedBy     string    `db:"created_by" json:"created_by"`   // maker
 	ApprovedBy    string    `db:"approved_by" json:"approved_by"` // checker
 	ChangeRef     string    `db:"change_ref" json:"change_ref"`   // change request id, "" for none
@@ -50,10 +53,11 @@ type Store struct {
 // New returns a Store on d.
 func New(d *db.DB) *Store { return &Store{db: d} }
 
-const versionCols = `param_key, value, effective_from, created_by, approved_by, change_ref, created_at`
+const versionCols = `param_key, value, effective_from, seq, created_by, approved_by, change_ref, created_at`
 
 // Value returns the version of key in force on the given date: the one with the
-// greatest effective_from on or before on. Any package may call it.
+// greatest effective_from on or before on and, among versions of that date,
+// the one added last (greatest Seq). Any package may call it.
 //
 // Errors: errs.Invalid policy.unknown_key for a key not in the registry;
 // errs.NotFound policy.not_in_force when no version is in force on that date;
@@ -68,7 +72,7 @@ func (s *Store) Value(ctx context.Context, key string, on date.Date) (Version, e
 	}
 	var v Version
 	err = s.db.GetContext(ctx, &v, `SELECT `+versionCols+` FROM policy_param
-		WHERE param_key = ? AND effective_from <= ? ORDER BY effective_from DESC LIMIT 1`, key, on)
+		WHERE param_key = ? AND effective_from <= ? ORDER BY effective_from DESC, seq DESC LIMIT 1`, key, on)
 	if db.NoRows(err) {
 		return Version{}, errs.Newf(errs.NotFound, "policy.not_in_force", "参数「%s」（%s）在 %s 没有生效的取值，请先配置该参数",
 			sp.Title, key, on).With("key", key).With("date", on.String())
@@ -80,8 +84,10 @@ func (s *Store) Value(ctx context.Context, key string, on date.Date) (Version, e
 	return v, nil
 }
 
-// Versions returns every version of key, oldest effective date first (empty
-// when none). For the parameter pages and the change-request diff.
+// Versions returns every version of key, oldest effective date first and,
+// within a date, in the order they were added (empty when none): the last
+// version of a date is the one in force from it. For the parameter pages and
+// the change-request diff.
 //
 // Errors: errs.Invalid policy.unknown_key.
 func (s *Store) Versions(ctx context.Context, key string) ([]Version, error) {
@@ -90,7 +96,7 @@ func (s *Store) Versions(ctx context.Context, key string) ([]Version, error) {
 	}
 	vs := []Version{}
 	err := s.db.SelectContext(ctx, &vs, `SELECT `+versionCols+` FROM policy_param
-		WHERE param_key = ? ORDER BY effective_from`, key)
+		WHERE param_key = ? ORDER BY effective_from, seq`, key)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +207,7 @@ func (s *Store) MonthDay(ctx context.Context, key string, on date.Date) (time.Mo
 var (
 	ErrSelfApproval     = errs.New(errs.Forbidden, "access.self_approval", "不能复核自己提交的变更，请由另一名有复核权限的人员审批")
 	ErrApprovalRequired = errs.New(errs.Forbidden, "access.approval_required", "参数变更须由经办人提交、另一名复核人批准后才能生效")
-	ErrVersionExists    = errs.New(errs.Conflict, "policy.version_exists", "该参数在此生效日期已有取值，请选择其他生效日期")
+	ErrVersionExists    = errs.New(errs.Conflict, "policy.version_exists", "该参数在此生效日期的另一个版本正同时写入，请稍后重试")
 	ErrNoEffectiveDate  = errs.New(errs.Invalid, "policy.effective_from_required", "请填写参数的生效日期")
 )
 
@@ -217,8 +223,10 @@ var (
 // message names the parameter and its allowed range),
 // policy.effective_from_required; errs.Forbidden access.approval_required (maker
 // or checker missing) and access.self_approval (maker = checker, compared
-// case-insensitively); errs.Conflict policy.version_exists when the key already
-// has a version on that date.
+// case-insensitively); errs.Conflict policy.version_exists only when another
+// transaction adds a version of the same key and date at the same moment (it
+// wraps db.ErrRetry, so db.InTx runs the caller's transaction again). A key that already has versions on that date takes the
+// next Seq, and the new version wins from that date on (v.Seq is ignored).
 func (s *Store) AddVersion(ctx context.Context, tx *db.Tx, v Version) error {
 	sp, err := spec(v.Key)
 	if err != nil {
@@ -243,18 +251,28 @@ func (s *Store) AddVersion(ctx context.Context, tx *db.Tx, v Version) error {
 	if v.CreatedAt.IsZero() {
 		v.CreatedAt = db.Now()
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO policy_param (`+versionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		v.Key, v.Value, v.EffectiveFrom, maker, checker, v.ChangeRef, v.CreatedAt.UTC())
+	var seq int
+	if err := tx.GetContext(ctx, &seq, `SELECT COALESCE(MAX(seq) + 1, 0) FROM policy_param WHERE param_key = ? AND effective_from = ?`,
+		v.Key, v.EffectiveFrom); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO policy_param (`+versionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		v.Key, v.Value, v.EffectiveFrom, seq, maker, checker, v.ChangeRef, v.CreatedAt.UTC())
 	if db.IsDuplicate(err) {
-		return ErrVersionExists.With("key", v.Key).With("effective_from", v.EffectiveFrom.String())
+		// Another transaction took this Seq after our read: db.InTx runs the
+		// caller's transaction again (a fresh read takes the next Seq) and
+		// returns ErrVersionExists if it keeps losing.
+		return ErrVersionExists.With("key", v.Key).With("effective_from", v.EffectiveFrom.String()).
+			Wrap(fmt.Errorf("%w: %w", db.ErrRetry, err))
 	}
 	return err
 }
 
 // Seed installs the default versions (domain.md §9) with maker and checker
-// SeedActor. Rows whose (key, effective_from) exists are left alone, so it is
-// safe to run at every start; it returns how many rows it inserted. Called by
-// the wiring (migrate/serve/demo) and tests.
+// SeedActor as the first version (Seq 0) of their date. Dates that already
+// have a version are left alone, so it is safe to run at every start; it
+// returns how many rows it inserted. Called by the wiring (migrate/serve/demo)
+// and tests.
 func (s *Store) Seed(ctx context.Context) (int, error) {
 	for _, d := range defaults {
 		sp, err := spec(d.key)
@@ -268,7 +286,7 @@ func (s *Store) Seed(ctx context.Context) (int, error) {
 	return db.Get(ctx, s.db, func(tx *db.Tx) (int, error) {
 		n := 0
 		now := db.Now()
-		q := tx.Dialect.InsertIgnore() + ` INTO policy_param (` + versionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+		q := tx.Dialect.InsertIgnore() + ` INTO policy_param (` + versionCols + `) VALUES (?, ?, ?, 0, ?, ?, ?, ?)`
 		for _, d := range defaults {
 			k, err := tx.ExecCount(ctx, q, d.key, d.value, date.MustParse(d.from), SeedActor, SeedActor, "seed", now)
 			if err != nil {

@@ -3,6 +3,7 @@ package policy_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -253,7 +254,6 @@ func TestAddVersion(t *testing.T) {
 		{"no approver", with(ok(policy.DepositRatioUnitMax, "1100"), func(v *policy.Version) { v.ApprovedBy = "" }), "access.approval_required", errs.Forbidden, nil},
 		{"no maker", with(ok(policy.DepositRatioUnitMax, "1100"), func(v *policy.Version) { v.CreatedBy = " " }), "access.approval_required", errs.Forbidden, nil},
 		{"no date", with(ok(policy.DepositRatioUnitMax, "1100"), func(v *policy.Version) { v.EffectiveFrom = date.Date{} }), "policy.effective_from_required", errs.Invalid, nil},
-		{"existing version", with(ok(policy.LoanRateFirstGT5Y, "25000"), func(v *policy.Version) { v.EffectiveFrom = date.MustParse("2025-05-08") }), "policy.version_exists", errs.Conflict, nil},
 	}
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
@@ -298,13 +298,7 @@ func TestAddVersion(t *testing.T) {
 			got.EffectiveFrom != day || time.Since(got.CreatedAt) > time.Minute || got.CreatedAt.Location() != time.UTC {
 			t.Fatalf("stored %+v, %v", got, err)
 		}
-		// The same date again is a conflict; a rolled-back transaction leaves nothing.
-		err = d.InTx(ctx, func(tx *db.Tx) error {
-			return s.AddVersion(ctx, tx, with(v, func(v *policy.Version) { v.Value = "1000" }))
-		})
-		if !errors.Is(err, policy.ErrVersionExists) {
-			t.Fatalf("duplicate: %v", err)
-		}
+		// A rolled-back transaction leaves nothing.
 		later := with(v, func(v *policy.Version) { v.EffectiveFrom = date.MustParse("2027-07-01") })
 		_ = d.InTx(ctx, func(tx *db.Tx) error {
 			if err := s.AddVersion(ctx, tx, later); err != nil {
@@ -392,5 +386,124 @@ func TestSpecInputAndDisplay(t *testing.T) {
 		if d := s.Display(got); d != tc.display {
 			t.Errorf("%s Display(%q) = %q, want %q", tc.key, got, d, tc.display)
 		}
+	}
+}
+
+// TestSameDayVersions: a second (third…) version of a key on one effective
+// date is stored with the next Seq and wins from that date; Versions lists
+// them in the order they were added; other dates are unaffected.
+func TestSameDayVersions(t *testing.T) {
+	day := date.MustParse("2026-07-01")
+	steps := []struct {
+		value   string
+		on      date.Date
+		wantSeq int
+	}{
+		{"1100", day, 0},
+		{"1000", day, 1},
+		{"1150", day, 2},
+		{"900", day.AddDays(1), 0},
+		{"950", day.AddDays(1), 1},
+	}
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := seeded(t, d)
+		for i, st := range steps {
+			v := policy.Version{Key: policy.DepositRatioUnitMax, Value: st.value, EffectiveFrom: st.on,
+				CreatedBy: "maker1", ApprovedBy: "checker1", ChangeRef: "CR-" + st.value, Seq: 7}
+			if err := d.InTx(ctx, func(tx *db.Tx) error { return s.AddVersion(ctx, tx, v) }); err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+			got, err := s.Value(ctx, policy.DepositRatioUnitMax, st.on)
+			if err != nil || got.Value != st.value || got.Seq != st.wantSeq || got.ChangeRef != "CR-"+st.value {
+				t.Fatalf("step %d: in force %+v, %v; want %s seq %d", i, got, err, st.value, st.wantSeq)
+			}
+			// The day before stays with what was in force then.
+			if i < 3 {
+				if got, err := s.Bps(ctx, policy.DepositRatioUnitMax, day.AddDays(-1)); err != nil || got != 1200 {
+					t.Fatalf("step %d: day before %d, %v", i, got, err)
+				}
+			}
+		}
+		for on, want := range map[string]int64{"2026-06-30": 1200, "2026-07-01": 1150, "2026-07-02": 950, "2030-01-01": 950} {
+			if got, err := s.Bps(ctx, policy.DepositRatioUnitMax, date.MustParse(on)); err != nil || got != want {
+				t.Errorf("on %s: %d, %v; want %d", on, got, err, want)
+			}
+		}
+		vs, err := s.Versions(ctx, policy.DepositRatioUnitMax)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, v := range vs {
+			got = append(got, fmt.Sprintf("%s#%d=%s", v.EffectiveFrom, v.Seq, v.Value))
+		}
+		want := []string{"2000-01-01#0=1200", "2026-07-01#0=1100", "2026-07-01#1=1000", "2026-07-01#2=1150",
+			"2026-07-02#0=900", "2026-07-02#1=950"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("versions %v, want %v", got, want)
+		}
+		// Seeding again adds nothing to a date that has versions.
+		if n, err := s.Seed(ctx); err != nil || n != 0 {
+			t.Fatalf("reseed: %d, %v", n, err)
+		}
+	})
+}
+
+// TestSameDayVersionRace: two approvals adding a version of one key and date
+// at once (MariaDB; SQLite transactions do not overlap) cannot both take the
+// same Seq. The one that read the old greatest Seq loses the unique key, its
+// transaction runs again and takes the next Seq; both versions are stored and
+// the one that committed last is in force.
+func TestSameDayVersionRace(t *testing.T) {
+	d := dbtest.MySQL(t)
+	ctx := context.Background()
+	s := seeded(t, d)
+	day := date.MustParse("2026-07-01")
+	v := func(value string) policy.Version {
+		return policy.Version{Key: policy.DepositRatioUnitMax, Value: value, EffectiveFrom: day, CreatedBy: "m", ApprovedBy: "c"}
+	}
+	read, committed := make(chan struct{}), make(chan struct{})
+	attempts := 0
+	done := make(chan error, 1)
+	go func() {
+		done <- d.InTx(ctx, func(tx *db.Tx) error {
+			attempts++
+			if attempts == 1 {
+				// Take the snapshot before the other approval commits.
+				var n int
+				if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM policy_param WHERE param_key = ?`, policy.DepositRatioUnitMax); err != nil {
+					return err
+				}
+				close(read)
+				<-committed
+			}
+			return s.AddVersion(ctx, tx, v("1000"))
+		})
+	}()
+	<-read
+	if err := d.InTx(ctx, func(tx *db.Tx) error { return s.AddVersion(ctx, tx, v("1100")) }); err != nil {
+		t.Fatal(err)
+	}
+	close(committed)
+	if err := <-done; err != nil {
+		t.Fatalf("second approval: %v", err)
+	}
+	if attempts != 2 {
+		t.Errorf("second approval ran %d times, want 2 (lost the Seq, then retried)", attempts)
+	}
+	vs, err := s.Versions(ctx, policy.DepositRatioUnitMax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range vs {
+		got = append(got, fmt.Sprintf("%s#%d=%s", v.EffectiveFrom, v.Seq, v.Value))
+	}
+	if want := []string{"2000-01-01#0=1200", "2026-07-01#0=1100", "2026-07-01#1=1000"}; !slices.Equal(got, want) {
+		t.Fatalf("versions %v, want %v", got, want)
+	}
+	if got, err := s.Bps(ctx, policy.DepositRatioUnitMax, day); err != nil || got != 1000 {
+		t.Fatalf("in force %d, %v", got, err)
 	}
 }

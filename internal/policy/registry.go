@@ -124,6 +124,9 @@ const (
 	// (JSON documents, see internal/channel/catalog).
 	ChannelMatrix   = "channel.matrix"
 	ChannelCapacity = "channel.capacity"
+	// ChannelPeakWindows are scheduled peak windows with their own
+	// capacities (catalog.PeakWindows).
+	ChannelPeakWindows = "channel.peak_windows"
 )
 
 // registry holds every known parameter. Each validator is written out per key
@@ -187,6 +190,9 @@ var registry = func() map[string]Spec {
 		jsonDoc(ChannelCapacity, "渠道流量容量",
 			`JSON 对象：每个渠道的 query（查询）、apply（申请）、fund（资金）三类事项各给出 rate_per_s（每秒受理数，0.001 至 100000，最多三位小数）和 burst（瞬时最多受理数，1 至 100000）`,
 			func(v string) error { _, err := catalog.ParseCapacity(v); return err }),
+		jsonDoc(ChannelPeakWindows, "渠道高峰时段容量",
+			`JSON 对象：windows 为高峰时段列表，每个时段给出名称 name、适用服务事项 items（可选）、月份 months（1 至 12，可选）和/或每月起止日 day_from、day_to（1 至 31）、可选的时间 hours 如 "08:00-20:00"，以及 capacity：按渠道、事项类别（query、apply、fund）给出 rate_per_s 和 burst，时段内替代渠道流量容量；多个时段同时生效时以列在前面的为准`,
+			func(v string) error { _, err := catalog.ParsePeakWindows(v); return err }),
 	}
 	m := make(map[string]Spec, len(specs))
 	for _, s := range specs {
@@ -464,4 +470,5 @@ var defaults = []seedVersion{
 	// and class (internal/channel/catalog).
 	{ChannelMatrix, catalog.DefaultMatrixJSON(), defaultFrom},
 	{ChannelCapacity, catalog.DefaultCapacityJSON(), defaultFrom},
+	{ChannelPeakWindows, catalog.DefaultPeakWindowsJSON(), defaultFrom},
 }

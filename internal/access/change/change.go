@@ -19,17 +19,14 @@
 //
 // Channel kinds become new versions of the JSON parameters channel.matrix and
 // channel.capacity (the version in force on the effective date with the one
-// cell changed). The policy store keeps one version per key and date, so a key
-// takes at most one change per effective date (policy.version_exists).
+// cell changed). A key may take several changes on one effective date: each
+// approval adds the next version of that date, and the latest one wins.
 //
 // A pending request expires ExpireAfter after its submission. Approval
 // refuses a request whose "before" value is no longer the value in force
 // (change.stale, the request is marked stale), one already decided
 // (change.decided) and an expired one (change.expired, marked expired). Every
 // submission, decision and refusal is audited.
-//
-// The package also enrols staff TOTP secrets (Enrolments, totp.go) until the
-// identity package takes that over.
 package change
 
 import (
@@ -285,7 +282,7 @@ func (s *Service) Close() error {
 // pending request made by actor (a casbin subject, "staff:maker"). Errors:
 // access.ErrForbidden (no submit permission for the kind), ErrSelfGrant, the
 // Invalid errors above and those of the validators, ErrNoChange,
-// ErrLaterVersion, policy.ErrVersionExists. Refusals are audited
+// ErrLaterVersion. Refusals are audited
 // (change.submit, result refused).
 func (s *Service) Submit(ctx context.Context, actor string, in Input) (*Request, error) {
 	p, err := s.prepare(ctx, actor, in)

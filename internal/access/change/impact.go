@@ -31,6 +31,8 @@ func (s *Service) paramImpact(ctx context.Context, sp policy.Spec, before, after
 		detail  string
 	)
 	switch sp.Key {
+	case policy.ChannelPeakWindows:
+		return peakImpact(before, after, eff), nil
 	case policy.DepositBaseMax, policy.DepositBaseMin:
 		op, word := ">", "上限"
 		if sp.Key == policy.DepositBaseMin {
@@ -258,4 +260,27 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// peakImpact names the peak windows before and after (the documents are
+// validated; one that does not parse counts as none).
+func peakImpact(before, after string, eff date.Date) Impact {
+	names := func(v string) []string {
+		p, err := catalog.ParsePeakWindows(v)
+		if err != nil {
+			return []string{}
+		}
+		out := []string{}
+		for _, w := range p.Windows {
+			out = append(out, w.Name)
+		}
+		return out
+	}
+	old, now := names(before), names(after)
+	n := int64(len(now))
+	if n == 0 {
+		return Impact{Summary: fmt.Sprintf("自 %s 起，取消全部 %d 个渠道高峰时段", eff, len(old)), Count: &n, Details: now}
+	}
+	return Impact{Summary: fmt.Sprintf("自 %s 起，渠道高峰时段由 %d 个调整为 %d 个：%s", eff, len(old), n, strings.Join(now, "、")),
+		Count: &n, Details: now}
 }

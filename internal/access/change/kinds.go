@@ -164,7 +164,7 @@ func (s *Service) prepareParam(ctx context.Context, in Input, pr *prepared) erro
 	if !ok {
 		return errs.Newf(errs.Invalid, "policy.unknown_key", "未知的参数：%s", key).With("key", key).With("field", "key")
 	}
-	if sp.Kind == policy.KindJSON {
+	if sp.Kind == policy.KindJSON && key != policy.ChannelPeakWindows { // peak windows: a whole document, as a param
 		return ErrJSONParam.With("field", "key")
 	}
 	if strings.TrimSpace(in.Value) == "" {
@@ -519,6 +519,9 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, kind Kind, p payload, r 
 	switch kind {
 	case KindParam:
 		v.Key, v.Value = p.Key, p.Value
+		if p.Key == policy.ChannelPeakWindows {
+			return s.sync.changed, s.d.Policy.AddVersion(ctx, tx, v)
+		}
 		return nil, s.d.Policy.AddVersion(ctx, tx, v)
 	case KindChannelState, KindItemSwitch:
 		m, err := s.matrixAt(ctx, v.EffectiveFrom)
@@ -596,19 +599,17 @@ func (s *Service) publish(ctx context.Context, tx *db.Tx, p payload, r row) erro
 	return err
 }
 
-// versionFree refuses a date that already has a version of key
-// (policy.ErrVersionExists) and, when noLater, a date before an existing
-// version (ErrLaterVersion): a whole-document version there would be
-// overridden by the later one, or would not carry the later one's changes.
+// versionFree refuses, when noLater, a date before an existing version
+// (ErrLaterVersion): a whole-document version there would be overridden by
+// the later one, or would not carry the later one's changes. A date that
+// already has versions is free: the policy store adds the next one of that
+// date, which wins (a channel switched off and on again the same day).
 func (s *Service) versionFree(ctx context.Context, key string, eff date.Date, noLater bool) error {
 	vs, err := s.d.Policy.Versions(ctx, key)
 	if err != nil {
 		return err
 	}
 	for _, v := range vs {
-		if v.EffectiveFrom.String() == eff.String() {
-			return policy.ErrVersionExists.With("key", key).With("effective_from", eff.String())
-		}
 		if noLater && v.EffectiveFrom.After(eff) {
 			return ErrLaterVersion.With("key", key).With("later", v.EffectiveFrom.String())
 		}

@@ -282,7 +282,7 @@ func (s *Service) issueCertificateTx(ctx context.Context, tx *db.Tx, unitNo, acc
 	if today != ref.today {
 		return nil, errDateMoved
 	}
-	months, err := consecutiveMonthsTx(ctx, tx, e)
+	months, err := consecutiveMonths(ctx, tx, e)
 	if err != nil {
 		return nil, err
 	}
@@ -375,59 +375,6 @@ func insertCertificate(ctx context.Context, tx *db.Tx, e *Employee, content Cert
 		default:
 			return c, nil
 		}
-	}
-}
-
-// consecutiveMonthsTx counts the months contributed without a gap up to the
-// account's paid_through month (the rule is documented on IssueCertificate).
-func consecutiveMonthsTx(ctx context.Context, tx *db.Tx, e *Employee) (int, error) {
-	if e.PaidThrough.IsZero() {
-		return 0, nil
-	}
-	var posted []struct {
-		Month date.Month `db:"month"`
-		Kind  string     `db:"kind"`
-	}
-	if err := tx.SelectContext(ctx, &posted, `SELECT DISTINCT l.month, r.kind FROM remittance_line l JOIN remittance r ON r.id = l.remittance_id
-		WHERE l.employee_account_id = ? AND r.status = ? AND l.month <= ?`, e.ID, BillPosted, e.PaidThrough); err != nil {
-		return 0, fmt.Errorf("posted months of %s: %w", e.AccountNo, err)
-	}
-	var unitFirst []date.Month
-	if err := tx.SelectContext(ctx, &unitFirst, `SELECT month FROM remittance WHERE unit_id = ? AND kind = ? AND status = ? ORDER BY month LIMIT 1`,
-		e.UnitID, BillRemit, BillPosted); err != nil {
-		return 0, fmt.Errorf("first bill of unit: %w", err)
-	}
-	// The cutover is the platform's first 汇缴 month for the account: 汇缴
-	// bills run month by month from go-live, while a 补缴 may reach back into
-	// migrated years and must not move the cutover there.
-	var cutover date.Month // zero = no 汇缴 on the platform yet
-	if len(unitFirst) > 0 {
-		cutover = unitFirst[0]
-	}
-	has := make(map[date.Month]bool, len(posted))
-	for _, p := range posted {
-		has[p.Month] = true
-		if p.Kind == BillRemit && (cutover.IsZero() || p.Month.Before(cutover)) {
-			cutover = p.Month
-		}
-	}
-	return countConsecutive(e.StartMonth, e.PaidThrough, cutover, has), nil
-}
-
-// countConsecutive counts back from paid while each month is not before start
-// (a zero start only bounds by the posted lines) and is either before cutover
-// (migrated history; a zero cutover means no platform bill yet) or posted.
-func countConsecutive(start, paid, cutover date.Month, posted map[date.Month]bool) int {
-	n := 0
-	for m := paid; ; m = m.Add(-1) {
-		if !start.IsZero() && m.Before(start) {
-			return n
-		}
-		migrated := !start.IsZero() && (cutover.IsZero() || m.Before(cutover))
-		if !migrated && !posted[m] {
-			return n
-		}
-		n++
 	}
 }
 

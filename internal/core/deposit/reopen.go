@@ -14,6 +14,45 @@ import (
 	"gjj/internal/policy"
 )
 
+// CloseForWithdrawalTx closes an employee account for a 提取销户 inside the
+// caller's transaction (the withdrawal core, at approval, after it settled
+// the interest with SettleAccountTo and posted the payout): the account
+// becomes 05 提取销户 on the date on (status date and closing date), keeps
+// the status it had (01 or 02) as its previous status for ReopenClosedTx, and
+// records the reason (the withdrawal reason's name, cut to 100 characters).
+// It returns that previous status. Audited (deposit.account_close).
+//
+// Errors: ErrInvalidInput (zero date); ErrEmployeeNotFound; ErrEmployeeStatus
+// when the account is not 01 or 02; store errors.
+func (s *Service) CloseForWithdrawalTx(ctx context.Context, tx *db.Tx, accountNo, reason string, on date.Date) (string, error) {
+	if on.IsZero() {
+		return "", remitErr(ErrInvalidInput, "请指定销户日期").With("field", "on")
+	}
+	emp, err := lockEmployee(ctx, tx, accountNo)
+	if err != nil {
+		return "", err
+	}
+	if emp.Status != EmpNormal && emp.Status != EmpSealed {
+		return "", ErrEmployeeStatus.With("account_no", accountNo).With("status", emp.Status)
+	}
+	if r := []rune(strings.TrimSpace(reason)); len(r) > 100 {
+		reason = string(r[:100])
+	} else {
+		reason = string(r)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE employee_account SET status = ?, prev_status = ?, status_reason = ?, status_on = ?,
+		closed_on = ?, updated_at = ? WHERE id = ?`, EmpWithdrawn, emp.Status, reason, on, on, db.Now(), emp.ID); err != nil {
+		return "", fmt.Errorf("close employee account %s: %w", accountNo, err)
+	}
+	_, err = s.audit.Append(ctx, tx, audit.Record{Action: "deposit.account_close", Object: "employee:" + accountNo,
+		Before: audit.Summary(map[string]any{"status": emp.Status}),
+		After:  audit.Summary(map[string]any{"status": EmpWithdrawn, "reason": reason, "closed_on": on.String()})})
+	if err != nil {
+		return "", err
+	}
+	return emp.Status, nil
+}
+
 // ReopenClosedTx undoes a 提取销户 whose payout failed, inside the caller's
 // transaction (the withdrawal core, after it reversed the payout posting so
 // the money is back on the account). The account returns to status (its

@@ -4,60 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"gjj/internal/core/deposit"
-	"gjj/internal/platform/date"
 	"gjj/internal/platform/db"
 )
-
-// consecutiveMonths counts the months the account contributed without a gap
-// up to its paid-through month, by the rule of the deposit certificate
-// (deposit.IssueCertificate): months before the platform's first 汇缴 bill
-// of the account (migrated history) count from the account's start month;
-// from then on a month counts when a posted 汇缴 or 补缴 bill covers it.
-//
-// It reads the deposit tables (remittance, remittance_line) because the
-// deposit core does not export this count; it must follow
-// deposit.consecutiveMonthsTx if that rule changes.
-func consecutiveMonths(ctx context.Context, q db.Querier, e *deposit.Employee) (int, error) {
-	if e.PaidThrough.IsZero() {
-		return 0, nil
-	}
-	var posted []struct {
-		Month date.Month `db:"month"`
-		Kind  string     `db:"kind"`
-	}
-	if err := q.SelectContext(ctx, &posted, `SELECT DISTINCT l.month, r.kind FROM remittance_line l JOIN remittance r ON r.id = l.remittance_id
-		WHERE l.employee_account_id = ? AND r.status = ? AND l.month <= ?`, e.ID, deposit.BillPosted, e.PaidThrough); err != nil {
-		return 0, fmt.Errorf("loan: posted months of %s: %w", e.AccountNo, err)
-	}
-	var unitFirst []date.Month
-	if err := q.SelectContext(ctx, &unitFirst, `SELECT month FROM remittance WHERE unit_id = ? AND kind = ? AND status = ? ORDER BY month LIMIT 1`,
-		e.UnitID, deposit.BillRemit, deposit.BillPosted); err != nil {
-		return 0, fmt.Errorf("loan: first bill of unit: %w", err)
-	}
-	var cutover date.Month
-	if len(unitFirst) > 0 {
-		cutover = unitFirst[0]
-	}
-	has := make(map[date.Month]bool, len(posted))
-	for _, p := range posted {
-		has[p.Month] = true
-		if p.Kind == deposit.BillRemit && (cutover.IsZero() || p.Month.Before(cutover)) {
-			cutover = p.Month
-		}
-	}
-	n := 0
-	for m := e.PaidThrough; ; m = m.Add(-1) {
-		if !e.StartMonth.IsZero() && m.Before(e.StartMonth) {
-			return n, nil
-		}
-		migrated := !e.StartMonth.IsZero() && (cutover.IsZero() || m.Before(cutover))
-		if !migrated && !has[m] {
-			return n, nil
-		}
-		n++
-	}
-}
 
 // openLoanOf reports the loan number of an open (not settled) loan in which
 // the person is borrower or co-borrower, "" when none.

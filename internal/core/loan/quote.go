@@ -262,7 +262,7 @@ func (s *Service) quote(ctx context.Context, q db.Querier, personID int64, in Qu
 			who = "共同借款人"
 		}
 		add(CheckAccount, e.Status == deposit.EmpNormal, "%s个人账户状态%s", who, statusText(e.Status))
-		months, err := consecutiveMonths(ctx, q, e)
+		months, err := deposit.ConsecutiveMonths(ctx, q, e.AccountNo)
 		if err != nil {
 			return nil, err
 		}

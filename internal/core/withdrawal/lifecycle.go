@@ -61,10 +61,8 @@ func (s *Service) approveTx(ctx context.Context, tx *db.Tx, app *Application, a 
 	}
 	closedFrom := ""
 	if app.Type == string(rules.Close) {
-		closedFrom = a.Status
-		if _, err := tx.ExecContext(ctx, `UPDATE employee_account SET status = '05', prev_status = ?, status_reason = ?, status_on = ?,
-			closed_on = ?, updated_at = ? WHERE id = ?`, a.Status, clip(app.ReasonName, 100), today, today, db.Now(), a.ID); err != nil {
-			return fmt.Errorf("close employee account: %w", err)
+		if closedFrom, err = s.d.Deposit.CloseForWithdrawalTx(ctx, tx, app.AccountNo, app.ReasonName, today); err != nil {
+			return err
 		}
 	}
 	now := db.Now()

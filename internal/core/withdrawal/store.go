@@ -153,53 +153,6 @@ func lockAccount(ctx context.Context, tx *db.Tx, id int64) (*account, error) {
 	return &a, nil
 }
 
-// continuousMonths counts the months contributed without a gap up to the
-// account's paid-through month, as the deposit certificate does
-// (deposit.IssueCertificate documents the rule): a month counts while it is
-// not before the start month and either has a line on a posted 汇缴/补缴
-// bill or lies before the platform's first 汇缴 for the account (migrated
-// history, where paid_through is the only record).
-func continuousMonths(ctx context.Context, q db.Querier, a *account) (int, error) {
-	if a.PaidThrough.IsZero() {
-		return 0, nil
-	}
-	var posted []struct {
-		Month date.Month `db:"month"`
-		Kind  string     `db:"kind"`
-	}
-	if err := q.SelectContext(ctx, &posted, `SELECT DISTINCT l.month, r.kind FROM remittance_line l JOIN remittance r ON r.id = l.remittance_id
-		WHERE l.employee_account_id = ? AND r.status = ? AND l.month <= ?`, a.ID, deposit.BillPosted, a.PaidThrough); err != nil {
-		return 0, fmt.Errorf("posted months of %s: %w", a.AccountNo, err)
-	}
-	var unitFirst []date.Month
-	if err := q.SelectContext(ctx, &unitFirst, `SELECT month FROM remittance WHERE unit_id = ? AND kind = ? AND status = ? ORDER BY month LIMIT 1`,
-		a.UnitID, deposit.BillRemit, deposit.BillPosted); err != nil {
-		return 0, fmt.Errorf("first bill of unit: %w", err)
-	}
-	var cutover date.Month
-	if len(unitFirst) > 0 {
-		cutover = unitFirst[0]
-	}
-	has := make(map[date.Month]bool, len(posted))
-	for _, p := range posted {
-		has[p.Month] = true
-		if p.Kind == deposit.BillRemit && (cutover.IsZero() || p.Month.Before(cutover)) {
-			cutover = p.Month
-		}
-	}
-	n := 0
-	for m := a.PaidThrough; ; m = m.Add(-1) {
-		if !a.StartMonth.IsZero() && m.Before(a.StartMonth) {
-			return n, nil
-		}
-		migrated := !a.StartMonth.IsZero() && (cutover.IsZero() || m.Before(cutover))
-		if !migrated && !has[m] {
-			return n, nil
-		}
-		n++
-	}
-}
-
 // openStatuses is the SQL list of open statuses.
 var openStatuses = "'" + strings.Join([]string{StatusPendingReview, StatusPendingFinal, StatusReturned, StatusPaying}, "','") + "'"
 

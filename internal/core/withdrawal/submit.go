@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"gjj/internal/core/deposit"
 	"gjj/internal/core/withdrawal/rules"
 	"gjj/internal/exchange"
 	"gjj/internal/identity"
@@ -433,7 +434,7 @@ func (s *Service) facts(ctx context.Context, tx db.Querier, a *account, rs *rule
 		HomesOwned: o.homes, Purchase: o.purchase, Lease: o.lease}
 	var err error
 	if rs.MinContinuousMonths > 0 {
-		if f.ContinuousMonths, err = continuousMonths(ctx, tx, a); err != nil {
+		if f.ContinuousMonths, err = deposit.ConsecutiveMonths(ctx, tx, a.AccountNo); err != nil {
 			return f, err
 		}
 	}

@@ -64,6 +64,12 @@ type Config struct {
 	WeChatAESKey string `env:"GJJ_WECHAT_AES_KEY"`
 	// WeChatAPIBase is the WeChat API host (a forward proxy or a local fake).
 	WeChatAPIBase string `env:"GJJ_WECHAT_API_BASE" envDefault:"https://api.weixin.qq.com"`
+	// SMSInboundKey is the HMAC key of the SMS gateway's 12329 webhooks
+	// (channels/sms12329); empty leaves the 12329 SMS channel off. Never shown.
+	SMSInboundKey string `env:"GJJ_SMS_INBOUND_KEY"`
+	// HotlineKey is the HMAC key of the 12329 call centre's requests
+	// (channels/hotline12329); empty leaves /api/hotline/v1 off. Never shown.
+	HotlineKey string `env:"GJJ_HOTLINE_KEY"`
 }
 
 // Load reads the configuration from the environment map (os.Environ as a map
@@ -133,6 +139,11 @@ func (c Config) Validate() error {
 	}
 	if err := c.validateWeChat(); err != nil {
 		return err
+	}
+	for _, k := range []struct{ name, key string }{{"GJJ_SMS_INBOUND_KEY", c.SMSInboundKey}, {"GJJ_HOTLINE_KEY", c.HotlineKey}} {
+		if k.key != "" && (len(k.key) < 16 || strings.ContainsFunc(k.key, func(r rune) bool { return r <= ' ' || r > '~' })) {
+			return fmt.Errorf("%s: want at least 16 printable ASCII characters without spaces, or empty to leave the channel off", k.name)
+		}
 	}
 	return nil
 }

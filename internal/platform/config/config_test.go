@@ -24,6 +24,7 @@ func TestLoad(t *testing.T) {
 		{"GJJ_WECHAT_APPID": "wx0123456789abcdef", "GJJ_WECHAT_SECRET": "0123456789abcdef0123456789abcdef", "GJJ_WECHAT_TOKEN": "gjjtoken"},
 		{"GJJ_WECHAT_APPID": "wx0123456789abcdef", "GJJ_WECHAT_SECRET": "0123456789abcdef0123456789abcdef", "GJJ_WECHAT_TOKEN": "gjjtoken",
 			"GJJ_WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "GJJ_WECHAT_API_BASE": "http://127.0.0.1:9000/"},
+		{"GJJ_SMS_INBOUND_KEY": "0123456789abcdef", "GJJ_HOTLINE_KEY": "fedcba9876543210-hotline"},
 	}
 	for _, env := range good {
 		if _, err := config.Load(env); err != nil {
@@ -66,6 +67,8 @@ func TestLoad(t *testing.T) {
 		{map[string]string{"GJJ_WECHAT_API_BASE": "ftp://api.weixin.qq.com"}, "GJJ_WECHAT_API_BASE", ""},
 		{map[string]string{"GJJ_WECHAT_API_BASE": "https://u:s3cret@proxy.example.com"}, "GJJ_WECHAT_API_BASE", "s3cret"},
 		{map[string]string{"GJJ_WECHAT_API_BASE": "https://proxy.example.com/cgi-bin"}, "GJJ_WECHAT_API_BASE", ""},
+		{map[string]string{"GJJ_SMS_INBOUND_KEY": "short-s3cret"}, "GJJ_SMS_INBOUND_KEY", "s3cret"},
+		{map[string]string{"GJJ_HOTLINE_KEY": "0123456789abcdef s3cret"}, "GJJ_HOTLINE_KEY", "s3cret"},
 	}
 	for _, b := range bad {
 		_, err := config.Load(b.env)

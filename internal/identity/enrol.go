@@ -1,4 +1,4 @@
-package change
+package identity
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
@@ -18,12 +19,12 @@ import (
 	"gjj/internal/audit"
 	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
-	"gjj/internal/platform/kv"
 )
 
 // Staff TOTP enrolment: Start makes a new secret and its otpauth URL and QR
 // code; Confirm checks a code of the new secret before it replaces the old
-// one. Pending enrolments live in the key-value store.
+// one. Pending enrolments live in the key-value store for EnrolmentTTL; after
+// EnrolmentTries wrong codes an enrolment is void.
 const (
 	EnrolmentTTL   = 10 * time.Minute
 	EnrolmentTries = 5
@@ -34,30 +35,25 @@ var (
 	ErrEnrolmentNotFound = errs.New(errs.NotFound, "totp.enrolment_not_found", "没有这次动态口令绑定，或已过期、已完成，请重新开始")
 	ErrTOTPWrong         = errs.New(errs.Invalid, "totp.code_wrong", "动态口令不正确，请输入验证器上显示的 6 位数字")
 	ErrTOTPUsed          = errs.New(errs.Invalid, "totp.code_used", "该动态口令已使用过，请等待验证器显示下一个口令")
-	ErrUnknownUser       = errs.New(errs.NotFound, "totp.unknown_staff", "没有这名工作人员")
+	ErrUnknownStaff      = errs.New(errs.NotFound, "totp.unknown_staff", "没有这名工作人员")
 )
 
-// Enrolments enrols staff TOTP secrets. Safe for concurrent use.
+// Enrolments enrols staff TOTP secrets with the identity service's store,
+// key-value store (pending enrolments and the TOTP replay guard shared with
+// LoginStaff), audit log, access control and clock. Safe for concurrent use.
 type Enrolments struct {
-	db     *db.DB
-	kv     kv.Store
-	audit  *audit.Log
-	access *access.Enforcer
+	s      *Service
 	issuer string
-	now    func() time.Time
 }
 
 // NewEnrolments returns the enrolment service; issuer is the name shown in
-// authenticator apps (the center's name).
-func NewEnrolments(d *db.DB, store kv.Store, a *audit.Log, en *access.Enforcer, issuer string) *Enrolments {
+// authenticator apps (the center's name; "" = 住房公积金).
+func NewEnrolments(s *Service, issuer string) *Enrolments {
 	if issuer == "" {
 		issuer = "住房公积金"
 	}
-	return &Enrolments{db: d, kv: store, audit: a, access: en, issuer: issuer, now: time.Now}
+	return &Enrolments{s: s, issuer: issuer}
 }
-
-// SetClock replaces the wall clock (tests only).
-func (e *Enrolments) SetClock(now func() time.Time) { e.now = now }
 
 // Enrolment is a started enrolment: what the staff member scans.
 type Enrolment struct {
@@ -69,7 +65,7 @@ type Enrolment struct {
 	Expires  time.Time `json:"expires_at"`
 }
 
-type pending struct {
+type pendingEnrolment struct {
 	Username string `json:"username"`
 	CredID   int64  `json:"credential_id"`
 	Secret   string `json:"secret"`
@@ -79,7 +75,7 @@ type pending struct {
 // Start begins an enrolment for username (empty: the actor's own) by actor
 // ("staff:<username>"): enrolling someone else needs access.ObjStaffTOTP /
 // access.ActEnrol (sysadmin). Nothing changes until Confirm. Errors:
-// access.ErrForbidden, ErrUnknownUser. Audited (totp.enrol_start).
+// access.ErrForbidden, ErrUnknownStaff. Audited (totp.enrol_start).
 func (e *Enrolments) Start(ctx context.Context, actor, username string) (*Enrolment, error) {
 	self := strings.TrimPrefix(actor, "staff:")
 	username = strings.ToLower(strings.TrimSpace(username))
@@ -87,22 +83,22 @@ func (e *Enrolments) Start(ctx context.Context, actor, username string) (*Enrolm
 		username = self
 	}
 	if username != self {
-		if err := e.access.Check(actor, access.Center, access.ObjStaffTOTP, access.ActEnrol); err != nil {
+		if err := e.s.access.Check(actor, access.Center, access.ObjStaffTOTP, access.ActEnrol); err != nil {
 			e.write(ctx, actor, "totp.enrol_start", username, audit.ResultRefused, errs.CodeOf(err))
 			return nil, err
 		}
 	}
 	var credID int64
-	err := e.db.GetContext(ctx, &credID, `SELECT c.id FROM staff_user s JOIN credential c ON c.subject_type = 'staff' AND c.subject_id = s.id
+	err := e.s.db.GetContext(ctx, &credID, `SELECT c.id FROM staff_user s JOIN credential c ON c.subject_type = 'staff' AND c.subject_id = s.id
 		WHERE s.username = ?`, username)
 	if db.NoRows(err) {
-		e.write(ctx, actor, "totp.enrol_start", username, audit.ResultRefused, ErrUnknownUser.Code)
-		return nil, ErrUnknownUser.With("username", username)
+		e.write(ctx, actor, "totp.enrol_start", username, audit.ResultRefused, ErrUnknownStaff.Code)
+		return nil, ErrUnknownStaff.With("username", username)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read staff credential: %w", err)
 	}
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: e.issuer, AccountName: username, Period: 30, SecretSize: 20,
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: e.issuer, AccountName: username, Period: totpPeriod, SecretSize: 20,
 		Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	if err != nil {
 		return nil, fmt.Errorf("generate TOTP secret: %w", err)
@@ -120,13 +116,13 @@ func (e *Enrolments) Start(ctx context.Context, actor, username string) (*Enrolm
 		return nil, err
 	}
 	id := hex.EncodeToString(b[:])
-	v, _ := json.Marshal(pending{Username: username, CredID: credID, Secret: key.Secret(), By: actor})
-	if err := e.kv.Set(ctx, enrolKey(id), string(v), EnrolmentTTL); err != nil {
+	v, _ := json.Marshal(pendingEnrolment{Username: username, CredID: credID, Secret: key.Secret(), By: actor})
+	if err := e.s.kv.Set(ctx, enrolKey(id), string(v), EnrolmentTTL); err != nil {
 		return nil, err
 	}
 	e.write(ctx, actor, "totp.enrol_start", username, audit.ResultOK, "")
 	return &Enrolment{ID: id, Username: username, Secret: key.Secret(), URL: key.URL(), QRPNG: buf.Bytes(),
-		Expires: e.now().Add(EnrolmentTTL).UTC().Truncate(time.Second)}, nil
+		Expires: e.s.now().Add(EnrolmentTTL).UTC().Truncate(time.Second)}, nil
 }
 
 // Confirm checks code against the enrolment's new secret (±1 time step of
@@ -138,39 +134,28 @@ func (e *Enrolments) Start(ctx context.Context, actor, username string) (*Enrolm
 // ErrEnrolmentNotFound, ErrTOTPWrong (tries_left), ErrTOTPUsed. Audited
 // (totp.enrol, refused attempts too); the secret is never audited.
 func (e *Enrolments) Confirm(ctx context.Context, actor, id, code string) (username string, err error) {
-	raw, ok, err := e.kv.Get(ctx, enrolKey(id))
+	raw, ok, err := e.s.kv.Get(ctx, enrolKey(id))
 	if err != nil {
 		return "", err
 	}
-	var p pending
+	var p pendingEnrolment
 	if !ok || json.Unmarshal([]byte(raw), &p) != nil || p.By != actor {
 		e.write(ctx, actor, "totp.enrol", "enrolment", audit.ResultRefused, ErrEnrolmentNotFound.Code)
 		return "", ErrEnrolmentNotFound
 	}
-	now := e.now()
-	step, valid := int64(0), false
-	if len(code) == 6 {
-		opts := totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
-		for _, skew := range []int64{0, -1, 1} {
-			at := now.Add(time.Duration(skew*30) * time.Second)
-			if ok, err := totp.ValidateCustom(code, p.Secret, at, opts); err == nil && ok {
-				step, valid = at.Unix()/30, true
-				break
-			}
-		}
-	}
+	step, valid := totpStep(p.Secret, code, e.s.now())
 	if !valid {
-		n, err := e.kv.Incr(ctx, enrolKey(id)+":tries", EnrolmentTTL)
+		n, err := e.s.kv.Incr(ctx, enrolKey(id)+":tries", EnrolmentTTL)
 		if err != nil {
 			return "", err
 		}
 		e.write(ctx, actor, "totp.enrol", p.Username, audit.ResultRefused, ErrTOTPWrong.Code)
 		if n >= EnrolmentTries {
-			_ = e.kv.Del(ctx, enrolKey(id), enrolKey(id)+":tries")
+			_ = e.s.kv.Del(ctx, enrolKey(id), enrolKey(id)+":tries")
 		}
 		return "", ErrTOTPWrong.With("field", "code").With("tries_left", max(EnrolmentTries-n, 0))
 	}
-	fresh, err := e.kv.SetNX(ctx, fmt.Sprintf("totp:%d:%d", p.CredID, step), "1", 3*time.Minute)
+	fresh, err := e.s.claimTOTPStep(ctx, p.CredID, step)
 	if err != nil {
 		return "", err
 	}
@@ -178,27 +163,31 @@ func (e *Enrolments) Confirm(ctx context.Context, actor, id, code string) (usern
 		e.write(ctx, actor, "totp.enrol", p.Username, audit.ResultRefused, ErrTOTPUsed.Code)
 		return "", ErrTOTPUsed.With("field", "code")
 	}
-	err = e.db.InTx(ctx, func(tx *db.Tx) error {
+	err = e.s.db.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE credential SET totp_secret = ?, updated_at = ? WHERE id = ?`, p.Secret, db.Now(), p.CredID); err != nil {
 			return fmt.Errorf("store TOTP secret: %w", err)
 		}
-		_, err := e.audit.Append(ctx, tx, audit.Record{Actor: actor, Action: "totp.enrol", Object: "staff:" + p.Username,
+		_, err := e.s.audit.Append(ctx, tx, audit.Record{Actor: actor, Action: "totp.enrol", Object: "staff:" + p.Username,
 			After: audit.Summary(map[string]any{"totp": "replaced"})})
 		return err
 	})
 	if err != nil {
 		return "", err
 	}
-	_ = e.kv.Del(ctx, enrolKey(id), enrolKey(id)+":tries")
+	_ = e.s.kv.Del(ctx, enrolKey(id), enrolKey(id)+":tries")
 	return p.Username, nil
 }
 
 func enrolKey(id string) string { return "totpenrol:" + id }
 
 func (e *Enrolments) write(ctx context.Context, actor, action, username, result, code string) {
-	r := audit.Record{Actor: actor, Action: action, Object: truncate("staff:"+username, audit.MaxObject), Result: result}
+	object := "staff:" + username
+	if utf8.RuneCountInString(object) > audit.MaxObject {
+		object = string([]rune(object)[:audit.MaxObject])
+	}
+	r := audit.Record{Actor: actor, Action: action, Object: object, Result: result}
 	if code != "" {
 		r.After = audit.Summary(map[string]any{"code": code})
 	}
-	_, _ = e.audit.Write(ctx, r)
+	_, _ = e.s.audit.Write(ctx, r)
 }
