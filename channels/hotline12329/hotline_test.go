@@ -290,3 +290,40 @@ func TestWorkOrderLifecycle(t *testing.T) {
 		apitest.VerifyClean(t, a)
 	}, withKey)
 }
+
+// TestStaffSeeWorkOrders: a work order an agent created through the call
+// centre appears in the staff API (the admin console) and staff can handle it.
+func TestStaffSeeWorkOrders(t *testing.T) {
+	apitest.EachStore(t, func(t *testing.T, a *app.App) {
+		c := server(t, a)
+		o := apitest.Decode[workorder.Order](t, c.do(req{method: "POST", uri: "/api/hotline/v1/agent/workorders?agent=A1001",
+			body: map[string]string{"kind": "suggestion", "subject": "增加夜间服务", "body": "建议热线延长人工服务时间"}}), 201)
+		staff := apitest.Server(t, a, apitest.SessionSchemes)
+		otp := apitest.NewOTP()
+		login := func(user string) string {
+			s := apitest.Decode[struct {
+				Token string `json:"token"`
+			}](t, staff.Do(t, apitest.Call{Method: "POST", Path: "/api/admin/v1/sessions",
+				Body: map[string]string{"username": user, "password": demo.Password, "totp": otp.Code(t, user)}}), http.StatusCreated)
+			return apitest.Bearer(s.Token)
+		}
+		reviewer, checker := login("reviewer"), login("checker")
+		list := apitest.Decode[struct {
+			Items []workorder.Order `json:"items"`
+		}](t, staff.Do(t, apitest.Call{Method: "GET", Path: "/api/admin/v1/workorders?status=open", Auth: reviewer}), 200)
+		if len(list.Items) != 1 || list.Items[0].ID != o.ID {
+			t.Fatalf("open work orders %+v", list.Items)
+		}
+		path := "/api/admin/v1/workorders/" + strconv.FormatInt(o.ID, 10)
+		apitest.CheckProblem(t, staff.Do(t, apitest.Call{Method: "POST", Path: path, Auth: checker,
+			Body: map[string]string{"action": "reply", "reply": "感谢建议"}}), 403, "access.forbidden")
+		got := apitest.Decode[workorder.Order](t, staff.Do(t, apitest.Call{Method: "POST", Path: path, Auth: reviewer,
+			Body: map[string]string{"action": "reply", "reply": "感谢建议，已转相关部门研究"}}), 200)
+		if got.Status != workorder.StatusReplied {
+			t.Errorf("after reply %+v", got)
+		}
+		if e := apitest.LastAudit(t, a); e.Action != "workorder.reply" || e.Actor != "staff:reviewer" {
+			t.Errorf("last audit %+v", e)
+		}
+	}, withKey)
+}

@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"embed"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"gjj/channels/hallkit"
 	"gjj/internal/identity"
 	"gjj/internal/platform/errs"
+	"gjj/internal/platform/money"
 	"gjj/internal/platform/reqctx"
 )
 
@@ -42,7 +44,8 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-var pages = hallkit.Parse(templateFS, hallkit.Funcs(nil), []string{"templates/layout.html"},
+// yuan shows an amount in fen (the views carry int64 fen) as yuan.
+var pages = hallkit.Parse(templateFS, hallkit.Funcs(template.FuncMap{"yuan": func(f int64) string { return money.Fen(f).Format() }}), []string{"templates/layout.html"},
 	"login", "home", "statement", "loans", "error")
 
 var flashes = map[string]string{

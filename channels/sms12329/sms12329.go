@@ -136,6 +136,7 @@ type Service struct {
 	d    Deps
 	Subs *Subscriptions
 	now  func() time.Time
+	loop *loop
 }
 
 // New returns the channel. Errors: a missing key or dependency.

@@ -286,3 +286,48 @@ func TestSubscriptionsAndQuietHours(t *testing.T) {
 		}
 	})
 }
+
+func TestNoticesHeldAndDropped(t *testing.T) {
+	each(t, func(t *testing.T, a *app.App, e *echo.Echo, g *gateway) {
+		ctx := context.Background()
+		s := a.SMS12329
+		noon := time.Date(2026, 11, 21, 4, 0, 0, 0, time.UTC)
+		night := time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC)
+		vars := map[string]string{"name": "李*", "date": "11月21日", "account_tail": "0002", "amount": "1,234.00", "balance": "5,000.00"}
+		s.SetClock(func() time.Time { return night })
+		if err := s.Notice(ctx, liMing.Mobile, notify.DepositCredited, vars); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Notice(ctx, liMing.Mobile, notify.OTPLogin, map[string]string{"code": "123456"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := g.to(liMing.Mobile); len(got) != 1 || !strings.Contains(got[0].Text, "123456") {
+			t.Fatalf("at night only the OTP goes: %+v", got)
+		}
+		if n, err := s.ReleaseHeld(ctx); err != nil || n != 0 {
+			t.Errorf("release at night = %d, %v", n, err)
+		}
+		s.SetClock(func() time.Time { return noon })
+		if n, err := s.ReleaseHeld(ctx); err != nil || n != 1 {
+			t.Errorf("release at noon = %d, %v; want 1", n, err)
+		}
+		if n, err := s.ReleaseHeld(ctx); err != nil || n != 0 {
+			t.Errorf("second release = %d, %v; want 0", n, err)
+		}
+		if got := g.to(liMing.Mobile); len(got) != 2 || !strings.Contains(got[1].Text, "汇缴到账1,234.00元") {
+			t.Fatalf("after release: %+v", got)
+		}
+		if err := s.Subs.Set(ctx, liMing.Mobile, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Notice(ctx, liMing.Mobile, notify.DepositCredited, vars); err != nil {
+			t.Fatal(err)
+		}
+		if got := g.to(liMing.Mobile); len(got) != 2 {
+			t.Errorf("unsubscribed phone got a notice: %+v", got)
+		}
+		if e := apitest.LastAudit(t, a); e.Action != "sms12329.notice_dropped" {
+			t.Errorf("last audit %+v", e)
+		}
+	})
+}

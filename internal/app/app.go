@@ -195,24 +195,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 			return nil, err
 		}
 	}
-	a.Identity.SMS = func(ctx context.Context, phone, template string, vars map[string]string) error {
-		_, err := a.Notify.SendSMS(ctx, notify.SMS{Phone: phone, Template: template, Vars: vars})
-		return err
-	}
+	a.Identity.SMS = a.sendNotice
 	a.LoanBank = exchange.NewLoanBankSimulator()
 	a.Loan = loan.New(loan.Deps{DB: d, Ledger: a.Ledger, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates, Deposit: a.Deposit,
-		Bank: a.LoanBank, BankCode: SettlementBank, SMS: func(ctx context.Context, phone, template string, vars map[string]string) error {
-			_, err := a.Notify.SendSMS(ctx, notify.SMS{Phone: phone, Template: template, Vars: vars})
-			return err
-		}})
+		Bank: a.LoanBank, BankCode: SettlementBank, SMS: a.sendNotice})
 	a.Housing = exchange.NewHousingSimulator()
 	a.Payments = exchange.NewPaymentSimulator()
 	a.Withdrawal = withdrawal.New(withdrawal.Deps{DB: d, Ledger: a.Ledger, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates,
 		Deposit: a.Deposit, StepUp: a.Identity, Limits: a.Gate, Contracts: a.Housing, Property: a.Housing, Payments: a.Payments,
-		Loans: a.Loan, BankCode: SettlementBank, Log: log, SMS: func(ctx context.Context, phone, template string, vars map[string]string) error {
-			_, err := a.Notify.SendSMS(ctx, notify.SMS{Phone: phone, Template: template, Vars: vars})
-			return err
-		}})
+		Loans: a.Loan, BankCode: SettlementBank, Log: log, SMS: a.sendNotice})
 	a.Payments.SetCallback(a.Withdrawal.PaymentResult)
 	a.Kiosk = kiosk.New(kiosk.Deps{DB: d, KV: store, Audit: a.Audit, Identity: a.Identity, Access: a.Access, Deposit: a.Deposit,
 		Loan: a.Loan, Dates: a.Dates, Gate: a.Gate})
@@ -225,6 +216,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 			a.Close()
 			return nil, err
 		}
+		a.SMS12329.Start(time.Minute) // held notices go out when the quiet hours end
 	}
 	if a.Hotline, err = hotline12329.New(hotline12329.Deps{Key: cfg.HotlineKey, Identity: a.Identity, Deposit: a.Deposit,
 		Loan: a.Loan, Withdrawal: a.Withdrawal, WorkOrders: a.WorkOrders, KV: store, DB: d, Gate: a.Gate, Audit: a.Audit,
@@ -237,6 +229,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	return a, nil
+}
+
+// sendNotice sends an SMS of a core service: through the 12329 SMS channel's
+// subscriptions and quiet hours when it is on, straight to notify otherwise.
+func (a *App) sendNotice(ctx context.Context, phone, template string, vars map[string]string) error {
+	if a.SMS12329 != nil {
+		return a.SMS12329.Notice(ctx, phone, template, vars)
+	}
+	_, err := a.Notify.SendSMS(ctx, notify.SMS{Phone: phone, Template: template, Vars: vars})
+	return err
 }
 
 // bootstrap seeds what every deployment needs; each step is idempotent and
@@ -333,6 +335,9 @@ func (a *App) Server() (*echo.Echo, error) {
 // Close releases the stores.
 func (a *App) Close() error {
 	var errList []error
+	if a.SMS12329 != nil { // its background loop uses the store
+		a.SMS12329.Stop()
+	}
 	if a.Gate != nil { // flushes its statistics to the database first
 		errList = append(errList, a.Gate.Close())
 	}

@@ -35,6 +35,16 @@ CREATE TABLE sms_subscription (
   updated_at DATETIME(6) NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- Business notices held during quiet hours (channels/sms12329), sent and
+-- removed once the window ends; vars is the template variables as JSON.
+CREATE TABLE sms_held (
+  id         BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  phone      VARCHAR(20)  NOT NULL,
+  template   VARCHAR(64)  NOT NULL,
+  vars       TEXT         NOT NULL,
+  created_at DATETIME(6)  NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 -- Call statistics ingested from the 12329 call centre, one row per period
 -- (period_start UTC, period_minutes long); a repeated period replaces it.
 CREATE TABLE hotline_call_stat (
@@ -50,5 +60,6 @@ CREATE TABLE hotline_call_stat (
 
 -- +goose Down
 DROP TABLE hotline_call_stat;
+DROP TABLE sms_held;
 DROP TABLE sms_subscription;
 DROP TABLE work_order;

@@ -35,6 +35,16 @@ CREATE TABLE sms_subscription (
   updated_at DATETIME NOT NULL
 );
 
+-- Business notices held during quiet hours (channels/sms12329), sent and
+-- removed once the window ends; vars is the template variables as JSON.
+CREATE TABLE sms_held (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  phone      TEXT     NOT NULL,
+  template   TEXT     NOT NULL,
+  vars       TEXT     NOT NULL,
+  created_at DATETIME NOT NULL
+);
+
 -- Call statistics ingested from the 12329 call centre, one row per period
 -- (period_start UTC, period_minutes long); a repeated period replaces it.
 CREATE TABLE hotline_call_stat (
@@ -50,5 +60,6 @@ CREATE UNIQUE INDEX hotline_call_stat_period ON hotline_call_stat (period_start)
 
 -- +goose Down
 DROP TABLE hotline_call_stat;
+DROP TABLE sms_held;
 DROP TABLE sms_subscription;
 DROP TABLE work_order;
