@@ -206,8 +206,8 @@ const (
 	rawCode    = `SELECT table_id, code, name, std_ref, valid_from, valid_to FROM code_item
 		WHERE table_id = ? AND code = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)
 		ORDER BY valid_from DESC LIMIT 1`
-	rawParam = `SELECT param_key, value, effective_from, created_by, approved_by, change_ref, created_at FROM policy_param
-		WHERE param_key = ? AND effective_from <= ? ORDER BY effective_from DESC LIMIT 1`
+	rawParam = `SELECT param_key, value, effective_from, seq, created_by, approved_by, change_ref, created_at FROM policy_param
+		WHERE param_key = ? AND effective_from <= ? ORDER BY effective_from DESC, seq DESC LIMIT 1`
 )
 
 // BenchmarkRawAccountQueries: the five point selects of GET /account sent
