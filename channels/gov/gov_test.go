@@ -132,3 +132,67 @@ func TestUnsignedAndReplayRefused(t *testing.T) {
 		apitest.CheckProblem(t, c.Send(t, unsigned, apitest.SpecInvalid), http.StatusUnauthorized, "signature.missing")
 	}, quiet)
 }
+
+// TestWithdrawalAndLoanChecks: authorized checks of the other two kinds
+// answer only their listed fields; a member the fund does not know under
+// that name is found=false with nothing else.
+func TestWithdrawalAndLoanChecks(t *testing.T) {
+	apitest.EachStore(t, func(t *testing.T, a *app.App) {
+		c := agency(t, a, "basic", "withdrawals", "loans")
+		emp := demo.Employees[1]
+		r := c.Do(t, http.MethodPost, gov.Base+"/authorizations", map[string]any{"ref": "SQ-77", "members": []string{emp.IDNumber},
+			"kinds": []string{"withdrawals", "loans"}, "valid_until": today(t, a)})
+		apitest.Decode[map[string]any](t, r, http.StatusCreated)
+		for _, kind := range []string{"withdrawals", "loans"} {
+			r := c.Do(t, http.MethodPost, gov.Base+"/checks/"+kind, map[string]any{"authorization_ref": "SQ-77", "members": members(emp)})
+			got := apitest.Decode[struct {
+				Kind    string                       `json:"kind"`
+				Results []map[string]json.RawMessage `json:"results"`
+			}](t, r, http.StatusOK)
+			if got.Kind != kind || len(got.Results) != 1 {
+				t.Fatalf("%s: %+v", kind, got)
+			}
+			if keys := slices.Sorted(maps.Keys(got.Results[0])); !slices.Equal(keys, []string{"found", "id_number", "id_type", "items", "name"}) {
+				t.Errorf("%s fields %v", kind, keys)
+			}
+			wrongName := emp
+			wrongName.Name = "张三"
+			r = c.Do(t, http.MethodPost, gov.Base+"/checks/"+kind, map[string]any{"authorization_ref": "SQ-77", "members": members(wrongName)})
+			got = apitest.Decode[struct {
+				Kind    string                       `json:"kind"`
+				Results []map[string]json.RawMessage `json:"results"`
+			}](t, r, http.StatusOK)
+			if keys := slices.Sorted(maps.Keys(got.Results[0])); !slices.Equal(keys, []string{"found", "id_number", "id_type", "name"}) ||
+				string(got.Results[0]["found"]) != "false" {
+				t.Errorf("%s unknown member %v", kind, got.Results[0])
+			}
+		}
+	}, quiet)
+}
+
+// TestStaffRegistersAgency: a channel admin registers an agency with its
+// kinds through the staff API; the key is shown once and signs requests.
+func TestStaffRegistersAgency(t *testing.T) {
+	apitest.EachStore(t, func(t *testing.T, a *app.App) {
+		c := apitest.Server(t, a, apitest.SessionSchemes)
+		otp := apitest.NewOTP()
+		r := c.Do(t, apitest.Call{Method: http.MethodPost, Path: "/api/admin/v1/sessions", Auth: "-",
+			Body: map[string]string{"username": "maker", "password": demo.Password, "totp": otp.Code(t, "maker")}})
+		token := apitest.Decode[map[string]any](t, r, http.StatusCreated)["token"].(string)
+		r = c.Do(t, apitest.Call{Method: http.MethodPost, Path: "/api/admin/v1/gov-agencies", Auth: apitest.Bearer(token),
+			Body: map[string]any{"id": "MZ-02", "name": "区民政局", "kinds": []string{"basic"}}})
+		got := apitest.Decode[map[string]any](t, r, http.StatusCreated)
+		key, _ := got["key"].(string)
+		r = c.Do(t, apitest.Call{Method: http.MethodGet, Path: "/api/admin/v1/gov-agencies", Auth: apitest.Bearer(token)})
+		if list := apitest.Decode[map[string][]map[string]any](t, r, http.StatusOK)["items"]; len(list) != 1 || list[0]["id"] != "MZ-02" {
+			t.Errorf("agencies %v", list)
+		}
+		e, err := a.Server()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := &signtest.Client{E: e, IDHeader: gov.HeaderAgency, ID: "MZ-02", Key: []byte(key)}
+		apitest.CheckProblem(t, sc.Do(t, http.MethodPost, gov.Base+"/checks/basic",
+			map[string]any{"authorization_ref": "none", "members": members(demo.Employees[1])}), http.StatusForbidden, "gov.no_authorization")
+	}, quiet)
+}
