@@ -53,6 +53,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseMobile$$' -fuzztime $(FUZZTIME) ./internal/platform/ident/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseHours$$' -fuzztime $(FUZZTIME) ./internal/channel/catalog/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseMatrix$$' -fuzztime $(FUZZTIME) ./internal/channel/catalog/
+	$(GO) test -run '^$$' -fuzz '^FuzzParsePeakWindows$$' -fuzztime $(FUZZTIME) ./internal/channel/catalog/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/core/withdrawal/rules/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseStatementQuery$$' -fuzztime $(FUZZTIME) ./channels/appapi/
 
 clean:
 	rm -rf bin bench/out
