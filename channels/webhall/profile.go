@@ -21,6 +21,7 @@ type profileData struct {
 	NewPhone   string // the change-mobile form as typed
 	MobileSent bool   // codes were sent to the old and the new number
 	StepUpSent bool   // a step-up code was sent for the bank-card change
+	WeChat     bool   // the WeChat channel is on: link to its bindings
 }
 
 func (h *hall) profile(c echo.Context) error {
@@ -34,7 +35,7 @@ func (h *hall) profilePage(c echo.Context, status int, v view, d *profileData) e
 	if err != nil {
 		return err
 	}
-	d.P = p
+	d.P, d.WeChat = p, h.d.WeChat
 	v.Title, v.Menu, v.Data = "个人信息", "profile", d
 	return h.render(c, status, "profile", v)
 }
@@ -48,7 +49,7 @@ func (h *hall) profileError(c echo.Context, err error, form string, d *profileDa
 	if perr != nil {
 		return perr
 	}
-	d.P = p
+	d.P, d.WeChat = p, h.d.WeChat
 	return h.formError(c, err, "profile", view{Title: "个人信息", Menu: "profile", Form: form, Data: d})
 }
 

@@ -58,6 +58,9 @@ type Deps struct {
 	Dates  *bizdate.Service
 	// Gate puts every route behind the channel gate; nil admits everything.
 	Gate Gate
+	// WeChat says the WeChat channel is on: the profile links to the
+	// person's WeChat bindings (/web/wechat, served by channels/wechat).
+	WeChat bool
 }
 
 // Channel is the identity, gate and audit channel of the hall.

@@ -301,7 +301,8 @@ func (a *App) Server() (*echo.Echo, error) {
 	web.Health(e, checks...)
 	portal.Register(e)
 	portal.RegisterVerify(e, a.Deposit)
-	webhall.Register(e, webhall.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Gate: a.Gate})
+	webhall.Register(e, webhall.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Gate: a.Gate,
+		WeChat: a.WeChat != nil})
 	webhall.RegisterWithdrawals(e, webhall.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Gate: a.Gate},
 		webhall.WithdrawalDeps{Withdrawal: a.Withdrawal, Gate: a.Gate})
 	webhall.RegisterLoans(e, webhall.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Gate: a.Gate},
