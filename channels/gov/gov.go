@@ -4,8 +4,8 @@
 // /api/gov/v1.
 //
 // Agencies are registered by staff with a signing key and the query kinds
-// they may use (channels/gov/agency; staff API /api/admin/v1/gov-agencies).
-// Every request is signed like the kiosks' (channels/kiosk/signing, with
+// they may use (internal/govshare; staff API /api/admin/v1/gov-agencies).
+// Every request is signed like the kiosks' (internal/signing, with
 // X-Agency-Id). Before checking a family an agency records the family's
 // authorization (授权: a reference, every member's ID number, the kinds it
 // covers, valid until); a check names that reference and is answered only
@@ -32,22 +32,21 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"gjj/channels/gov/agency"
-	"gjj/channels/kiosk/signing"
 	"gjj/internal/access"
 	"gjj/internal/audit"
 	"gjj/internal/channel"
 	"gjj/internal/core/deposit"
 	"gjj/internal/core/loan"
 	"gjj/internal/core/withdrawal"
+	"gjj/internal/govshare"
 	"gjj/internal/guard"
 	"gjj/internal/identity"
 	"gjj/internal/platform/bizdate"
-	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/ident"
 	"gjj/internal/platform/reqctx"
 	"gjj/internal/platform/web"
+	"gjj/internal/signing"
 )
 
 // Channel is the channel code.
@@ -60,11 +59,14 @@ const Base = "/api/gov/v1"
 const HeaderAgency = "X-Agency-Id"
 
 // Gate items of the kinds.
-var kindItem = map[string]string{agency.KindBasic: "GR-01", agency.KindWithdrawals: "GR-01", agency.KindLoans: "DK-02"}
+var kindItem = map[string]string{govshare.KindBasic: "GR-01", govshare.KindWithdrawals: "GR-01", govshare.KindLoans: "DK-02"}
 
 // Deps are the services the channel calls.
 type Deps struct {
-	DB         *db.DB
+	// Agencies is the agency registry with the authorizations.
+	Agencies *govshare.Registry
+	// Nonces keeps the nonces of signed requests.
+	Nonces     *signing.Nonces
 	Audit      *audit.Log
 	Identity   *identity.Service
 	Access     *access.Enforcer
@@ -78,14 +80,14 @@ type Deps struct {
 // Service is the gov channel.
 type Service struct {
 	d        Deps
-	Agencies *agency.Registry
+	Agencies *govshare.Registry
 	verify   *signing.Verifier
 }
 
 // New returns the gov channel.
 func New(d Deps) *Service {
-	s := &Service{d: d, Agencies: agency.New(d.DB, d.Audit)}
-	s.verify = &signing.Verifier{DB: d.DB, Scope: Channel, IDHeader: HeaderAgency, Key: s.Agencies.Key,
+	s := &Service{d: d, Agencies: d.Agencies}
+	s.verify = &signing.Verifier{Nonces: d.Nonces, Scope: Channel, IDHeader: HeaderAgency, Key: s.Agencies.Key,
 		Refused: func(c echo.Context, id string, e *errs.Error) {
 			if len(id) > 32 {
 				id = id[:32]
@@ -102,7 +104,7 @@ func (s *Service) Register(e *echo.Echo) {
 	signed := s.verify.Middleware()
 	gate := func(item string) echo.MiddlewareFunc { return s.d.Gate.Middleware(Channel, item) }
 	e.POST(Base+"/authorizations", s.record, signed, asAgency, gate("GR-01"))
-	for _, k := range agency.Kinds {
+	for _, k := range govshare.Kinds {
 		e.POST(Base+"/checks/"+k, s.check(k), signed, asAgency, gate(kindItem[k]))
 	}
 	staff := guard.Middleware(guard.Config{Identity: s.d.Identity, Access: s.d.Access, Channel: "counter",
@@ -138,7 +140,7 @@ func (s *Service) record(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.Agencies.Record(ctx, signing.Client(c), today, agency.AuthorizationInput{Ref: b.Ref, Purpose: b.Purpose,
+	a, err := s.Agencies.Record(ctx, signing.Client(c), today, govshare.AuthorizationInput{Ref: b.Ref, Purpose: b.Purpose,
 		Members: b.Members, Kinds: b.Kinds, ValidUntil: b.ValidUntil})
 	if err != nil {
 		return err
@@ -233,7 +235,7 @@ func normalise(ms []member) ([]string, error) {
 // answer is one member's result with only the listed fields of kind.
 func (s *Service) answer(ctx context.Context, kind string, m member, idNumber string) (map[string]any, error) {
 	r := map[string]any{"name": m.Name, "id_type": "01", "id_number": idNumber, "found": false}
-	p, err := s.Agencies.PersonByID(ctx, idNumber)
+	p, err := s.d.Identity.PersonByIDNumber(ctx, idNumber)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +243,7 @@ func (s *Service) answer(ctx context.Context, kind string, m member, idNumber st
 		return r, nil
 	}
 	switch kind {
-	case agency.KindBasic:
+	case govshare.KindBasic:
 		e, err := s.d.Deposit.PersonAccount(ctx, p.ID)
 		if errs.KindOf(err) == errs.NotFound {
 			return r, nil
@@ -259,7 +261,7 @@ func (s *Service) answer(ctx context.Context, kind string, m member, idNumber st
 		r["account_no"] = e.AccountNo
 		r["opened_on"] = e.OpenedOn.String()
 		r["monthly_fen"] = int64(mo.Total)
-	case agency.KindWithdrawals:
+	case govshare.KindWithdrawals:
 		list, err := s.d.Withdrawal.PersonApplications(ctx, p.ID)
 		if err != nil {
 			return nil, err
@@ -273,7 +275,7 @@ func (s *Service) answer(ctx context.Context, kind string, m member, idNumber st
 				"amount_fen": int64(a.Amount), "date": a.PaidOn.String(), "reason": a.ReasonName})
 		}
 		r["found"], r["items"] = true, items
-	case agency.KindLoans:
+	case govshare.KindLoans:
 		list, err := s.d.Loan.Loans(ctx, p.ID)
 		if err != nil {
 			return nil, err

@@ -9,11 +9,11 @@ import (
 	"testing"
 
 	"gjj/channels/gov"
-	"gjj/channels/kiosk/signing/signtest"
 	"gjj/internal/apitest"
 	"gjj/internal/app"
 	"gjj/internal/demo"
 	"gjj/internal/platform/config"
+	"gjj/internal/signing/signtest"
 )
 
 var quiet = apitest.WithConfig(func(c *config.Config) { c.LogLevel = "error" })

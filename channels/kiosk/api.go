@@ -11,7 +11,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"gjj/channels/kiosk/signing"
 	"gjj/internal/core/deposit"
 	"gjj/internal/guard"
 	"gjj/internal/identity"
@@ -19,6 +18,7 @@ import (
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/reqctx"
 	"gjj/internal/platform/web"
+	"gjj/internal/signing"
 )
 
 // Page-session bootstrap: a single-use code valid for bootTTL opens the touch

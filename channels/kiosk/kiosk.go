@@ -2,9 +2,9 @@
 // a thin adapter in front of the same core as every other channel, for
 // employees standing at a kiosk in a branch or a bank.
 //
-// Kiosks are registered by staff (id, branch, key; channels/kiosk/device,
-// staff API /api/admin/v1/kiosks). Every request of the kiosk's shell to
-// /api/kiosk/v1 is signed with the kiosk's key (channels/kiosk/signing:
+// Kiosks are registered by staff (id, branch, key; internal/kiosk, staff API
+// /api/admin/v1/kiosks). Every request of the kiosk's shell to /api/kiosk/v1
+// is signed with the kiosk's key (internal/signing:
 // X-Kiosk-Id, X-Timestamp, X-Nonce, X-Signature; stale or replayed requests
 // are refused). The shell sends heartbeats (staff see the last one), logs a
 // person in with the ID number read from the ID card reader and the password
@@ -30,19 +30,18 @@ package kiosk
 import (
 	"github.com/labstack/echo/v4"
 
-	"gjj/channels/kiosk/device"
-	"gjj/channels/kiosk/signing"
 	"gjj/internal/access"
 	"gjj/internal/audit"
 	"gjj/internal/channel"
 	"gjj/internal/core/deposit"
 	"gjj/internal/core/loan"
 	"gjj/internal/identity"
+	kioskdev "gjj/internal/kiosk"
 	"gjj/internal/platform/bizdate"
-	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/kv"
 	"gjj/internal/platform/reqctx"
+	"gjj/internal/signing"
 )
 
 // Channel is the kiosk channel code (sessions, gate, audit).
@@ -69,7 +68,10 @@ const (
 
 // Deps are the services the channel calls.
 type Deps struct {
-	DB       *db.DB
+	// Devices is the kiosk registry and print log.
+	Devices *kioskdev.Registry
+	// Nonces keeps the nonces of signed requests.
+	Nonces   *signing.Nonces
 	KV       kv.Store
 	Audit    *audit.Log
 	Identity *identity.Service
@@ -86,7 +88,7 @@ type Deps struct {
 // Service is the kiosk channel.
 type Service struct {
 	d       Deps
-	Devices *device.Registry
+	Devices *kioskdev.Registry
 	verify  *signing.Verifier
 }
 
@@ -95,8 +97,8 @@ func New(d Deps) *Service {
 	if d.PrintLimit <= 0 {
 		d.PrintLimit = DefaultPrintLimit
 	}
-	s := &Service{d: d, Devices: device.New(d.DB, d.Audit)}
-	s.verify = &signing.Verifier{DB: d.DB, Scope: Channel, IDHeader: HeaderKiosk, Key: s.Devices.Key,
+	s := &Service{d: d, Devices: d.Devices}
+	s.verify = &signing.Verifier{Nonces: d.Nonces, Scope: Channel, IDHeader: HeaderKiosk, Key: s.Devices.Key,
 		Refused: func(c echo.Context, id string, e *errs.Error) {
 			if len(id) > 32 {
 				id = id[:32]

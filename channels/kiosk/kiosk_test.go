@@ -10,11 +10,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gjj/channels/kiosk"
-	"gjj/channels/kiosk/signing/signtest"
 	"gjj/internal/apitest"
 	"gjj/internal/app"
 	"gjj/internal/demo"
 	"gjj/internal/platform/config"
+	"gjj/internal/signing/signtest"
 )
 
 var quiet = apitest.WithConfig(func(c *config.Config) { c.LogLevel = "error" })

@@ -6,9 +6,9 @@ import (
 	"strconv"
 	"time"
 
-	"gjj/channels/kiosk/device"
 	"gjj/internal/core/deposit"
 	"gjj/internal/identity"
+	kioskdev "gjj/internal/kiosk"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/ident"
@@ -39,7 +39,7 @@ type printRequest struct {
 }
 
 // print makes the document of the person's own account or loan, counts it
-// against the daily limit and logs it (device.ErrPrintLimit past the limit:
+// against the daily limit and logs it (kioskdev.ErrPrintLimit past the limit:
 // nothing is issued). A deposit certificate is a new numbered, verifiable
 // certificate; a statement lists up to 200 postings of the period.
 func (s *Service) print(ctx context.Context, kioskID string, p *identity.Principal, r printRequest) (*document, error) {
@@ -50,7 +50,7 @@ func (s *Service) print(ctx context.Context, kioskID string, p *identity.Princip
 	if n, err := s.Devices.Prints(ctx, p.PersonID(), today); err != nil {
 		return nil, err
 	} else if n >= s.d.PrintLimit {
-		return nil, device.ErrPrintLimit.With("limit", s.d.PrintLimit)
+		return nil, kioskdev.ErrPrintLimit.With("limit", s.d.PrintLimit)
 	}
 	var doc document
 	var buf bytes.Buffer
@@ -98,7 +98,7 @@ func (s *Service) print(ctx context.Context, kioskID string, p *identity.Princip
 	default:
 		return nil, errs.New(errs.Invalid, "kiosk.print_kind", "不支持打印该材料")
 	}
-	if err := s.Devices.RecordPrint(ctx, device.Print{Kiosk: kioskID, PersonID: p.PersonID(), Kind: r.Kind, DocNo: doc.DocNo, On: today},
+	if err := s.Devices.RecordPrint(ctx, kioskdev.Print{Kiosk: kioskID, PersonID: p.PersonID(), Kind: r.Kind, DocNo: doc.DocNo, On: today},
 		s.d.PrintLimit); err != nil {
 		return nil, err
 	}

@@ -41,7 +41,9 @@ import (
 	"gjj/internal/core/withdrawal"
 	"gjj/internal/demo"
 	"gjj/internal/exchange"
+	"gjj/internal/govshare"
 	"gjj/internal/identity"
+	kioskdev "gjj/internal/kiosk"
 	"gjj/internal/ledger"
 	"gjj/internal/notice"
 	"gjj/internal/notify"
@@ -52,6 +54,7 @@ import (
 	"gjj/internal/platform/kv"
 	"gjj/internal/platform/web"
 	"gjj/internal/policy"
+	"gjj/internal/signing"
 	"gjj/internal/workorder"
 )
 
@@ -205,9 +208,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		Deposit: a.Deposit, StepUp: a.Identity, Limits: a.Gate, Contracts: a.Housing, Property: a.Housing, Payments: a.Payments,
 		Loans: a.Loan, BankCode: SettlementBank, Log: log, SMS: a.sendNotice})
 	a.Payments.SetCallback(a.Withdrawal.PaymentResult)
-	a.Kiosk = kiosk.New(kiosk.Deps{DB: d, KV: store, Audit: a.Audit, Identity: a.Identity, Access: a.Access, Deposit: a.Deposit,
+	nonces := signing.NewNonces(d)
+	a.Kiosk = kiosk.New(kiosk.Deps{Devices: kioskdev.New(d, a.Audit), Nonces: nonces, KV: store, Audit: a.Audit, Identity: a.Identity, Access: a.Access, Deposit: a.Deposit,
 		Loan: a.Loan, Dates: a.Dates, Gate: a.Gate})
-	a.Gov = gov.New(gov.Deps{DB: d, Audit: a.Audit, Identity: a.Identity, Access: a.Access, Deposit: a.Deposit,
+	a.Gov = gov.New(gov.Deps{Agencies: govshare.New(d, a.Audit), Nonces: nonces, Audit: a.Audit, Identity: a.Identity, Access: a.Access, Deposit: a.Deposit,
 		Withdrawal: a.Withdrawal, Loan: a.Loan, Dates: a.Dates, Gate: a.Gate})
 	a.WorkOrders = workorder.NewService(d, a.Audit)
 	if cfg.SMSInboundKey != "" {

@@ -1,6 +1,6 @@
 // Package signtest is the test support of the signed APIs (/api/kiosk/v1,
 // /api/gov/v1): a client that signs each request as a kiosk or an agency
-// would (channels/kiosk/signing) and checks every request and response
+// would (internal/signing) and checks every request and response
 // against openapi.yaml.
 //
 // Tests only: it imports "testing" and fails tests.
@@ -22,8 +22,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/labstack/echo/v4"
 
-	"gjj/channels/kiosk/signing"
 	"gjj/internal/apitest"
+	"gjj/internal/signing"
 )
 
 // Client signs requests to one echo instance as one client.

@@ -1,12 +1,10 @@
-// Package agency is the registry of the government systems the fund shares
+// Package govshare is the registry of the government systems the fund shares
 // data with (部门共享, channel "gov"): each agency registered by staff with
 // its signing key and the query kinds it may use, and the family
 // authorizations (授权) an agency records before it may check the family's
-// members (seeds/004, 民发〔2016〕238号 四(一)). channels/gov reads it;
+// members (seeds/004, 民发〔2016〕238号 四(一)). channels/gov calls it;
 // registrations and authorizations are audited.
-//
-// It lives under channels/gov because only that channel uses it.
-package agency
+package govshare
 
 import (
 	"context"
@@ -17,13 +15,12 @@ import (
 	"strings"
 	"time"
 
-	"gjj/channels/kiosk/device"
-	"gjj/channels/kiosk/signing"
 	"gjj/internal/audit"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/ident"
+	"gjj/internal/signing"
 )
 
 // Query kinds (seeds/004 二(一) 1–3).
@@ -118,7 +115,7 @@ func (r *Registry) Register(ctx context.Context, id, name string, kinds []string
 	if err != nil {
 		return "", err
 	}
-	key, err := device.NewKey()
+	key, err := signing.NewKey()
 	if err != nil {
 		return "", err
 	}
@@ -294,25 +291,4 @@ func (r *Registry) Authorize(ctx context.Context, agencyID, ref, kind string, to
 		}
 	}
 	return nil
-}
-
-// Person is a fund member found by resident ID number.
-type Person struct {
-	ID     int64  `db:"id"`
-	Name   string `db:"name"`
-	IDType string `db:"id_type"`
-}
-
-// PersonByID finds the person with a resident ID number (nil when the fund
-// does not know them).
-func (r *Registry) PersonByID(ctx context.Context, idNumber string) (*Person, error) {
-	var p Person
-	err := r.db.GetContext(ctx, &p, `SELECT id, name, id_type FROM person WHERE id_type = '01' AND id_number = ?`, idNumber)
-	if db.NoRows(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read person: %w", err)
-	}
-	return &p, nil
 }

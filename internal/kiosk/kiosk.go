@@ -1,27 +1,23 @@
-// Package device is the registry of the self-service kiosks (自助终端): each
+// Package kiosk is the registry of the self-service kiosks (自助终端): each
 // kiosk registered by staff with its id, branch and signing key, its last
 // heartbeat, and the print log with the daily print limit per person. The
-// kiosk channel (channels/kiosk) reads it; staff register kiosks and see
-// their heartbeats through the staff API. Every registration is audited.
-//
-// It lives under channels/kiosk because it serves only that channel; it holds
-// no business rules of the fund.
-package device
+// kiosk channel (channels/kiosk) calls it; staff register kiosks and see
+// their heartbeats through the staff API. Every registration and print is
+// audited.
+package kiosk
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
 
-	"gjj/channels/kiosk/signing"
 	"gjj/internal/audit"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
+	"gjj/internal/signing"
 )
 
 // Kiosk statuses.
@@ -63,16 +59,6 @@ type Registry struct {
 // New returns the registry stored in d.
 func New(d *db.DB, a *audit.Log) *Registry { return &Registry{db: d, audit: a} }
 
-// NewKey returns a fresh signing key (32 random bytes, base64url, 43
-// characters).
-func NewKey() (string, error) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b[:]), nil
-}
-
 // Register registers a kiosk and returns its signing key, shown once to the
 // staff member who installs it. Staff (the caller checks the role) call it;
 // audited as kiosk.register. Errors: ErrBadID, ErrBadBranch, ErrExists.
@@ -87,7 +73,7 @@ func (r *Registry) Register(ctx context.Context, id, branch, name, by string) (s
 	if len([]rune(name)) > 100 {
 		name = string([]rune(name)[:100])
 	}
-	key, err := NewKey()
+	key, err := signing.NewKey()
 	if err != nil {
 		return "", err
 	}

@@ -1,6 +1,6 @@
 // Package signing checks the signed requests of machine clients — the
 // self-service kiosks (channels/kiosk) and the government systems
-// (channels/gov): every request carries the client's id, a timestamp, a
+// (channels/gov), and keeps the nonces it has seen: every request carries the client's id, a timestamp, a
 // nonce and an HMAC-SHA256 over them, the method, the path with its query and
 // the body, made with the key the center issued to that client. A request
 // older or newer than Window, a nonce seen before (replay) or a wrong
@@ -15,15 +15,18 @@
 //	hex(SHA-256(body))     (of the empty string for no body)
 //
 // and X-Signature is the lower-case hex HMAC-SHA256 of that string. Nonces
-// are kept in the store (table signed_nonce) for twice the window, so a
-// replay is refused on every instance and across restarts.
+// are kept in the store (Nonces, table signed_nonce) for twice the window, so
+// a replay is refused on every instance and across restarts. The client
+// registries (internal/kiosk, internal/govshare) issue keys with NewKey.
 package signing
 
 import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -67,9 +70,48 @@ const (
 // a store error) when there is none.
 type KeyFunc func(ctx context.Context, id string) ([]byte, error)
 
+// NewKey returns a fresh signing key (32 random bytes, base64url, 43
+// characters), for a registry that issues keys to its clients.
+func NewKey() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// Nonces is the store of the nonces seen (table signed_nonce), shared by
+// every Verifier of the process.
+type Nonces struct {
+	db        *db.DB
+	lastPrune atomic.Int64
+}
+
+// NewNonces returns the nonce store kept in d.
+func NewNonces(d *db.DB) *Nonces { return &Nonces{db: d} }
+
+// Remember records the nonce of client (scope and id, e.g. "kiosk:K-01")
+// seen at now: ErrReplayed when it was seen before, a store error as it is.
+// At most once a minute it then forgets the nonces older than twice Window.
+func (n *Nonces) Remember(ctx context.Context, client, nonce string, now time.Time) error {
+	_, err := n.db.ExecContext(ctx, `INSERT INTO signed_nonce (client, nonce, seen_at) VALUES (?, ?, ?)`,
+		client, nonce, now.UTC().Truncate(time.Microsecond))
+	if db.IsDuplicate(err) {
+		return ErrReplayed
+	}
+	if err != nil {
+		return fmt.Errorf("record nonce: %w", err)
+	}
+	if last := n.lastPrune.Load(); now.UnixNano()-last > int64(pruneEvery) && n.lastPrune.CompareAndSwap(last, now.UnixNano()) {
+		_, _ = n.db.ExecContext(ctx, `DELETE FROM signed_nonce WHERE seen_at < ?`, now.UTC().Add(-2*Window))
+	}
+	return nil
+}
+
 // Verifier checks the signed requests of one kind of client.
 type Verifier struct {
-	DB *db.DB
+	// Nonces is where the nonces seen are kept.
+	Nonces *Nonces
 	// Scope prefixes the client id in the nonce table ("kiosk", "gov").
 	Scope string
 	// IDHeader names the header carrying the client id (X-Kiosk-Id …).
@@ -80,8 +122,6 @@ type Verifier struct {
 	Refused func(c echo.Context, id string, e *errs.Error)
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
-
-	lastPrune atomic.Int64
 }
 
 // Sign is the X-Signature of a request (see the package comment).
@@ -159,27 +199,10 @@ func (v *Verifier) check(c echo.Context) (string, error) {
 	if !hmac.Equal([]byte(want), []byte(sig)) {
 		return id, ErrInvalid
 	}
-	if err := v.remember(ctx, id, nonce, now); err != nil {
+	if err := v.Nonces.Remember(ctx, v.Scope+":"+id, nonce, now); err != nil {
 		return id, err
 	}
 	return id, nil
-}
-
-// remember records the nonce (ErrReplayed when it was seen) and now and then
-// forgets the ones older than twice the window.
-func (v *Verifier) remember(ctx context.Context, id, nonce string, now time.Time) error {
-	_, err := v.DB.ExecContext(ctx, `INSERT INTO signed_nonce (client, nonce, seen_at) VALUES (?, ?, ?)`,
-		v.Scope+":"+id, nonce, now.UTC().Truncate(time.Microsecond))
-	if db.IsDuplicate(err) {
-		return ErrReplayed
-	}
-	if err != nil {
-		return fmt.Errorf("record nonce: %w", err)
-	}
-	if last := v.lastPrune.Load(); now.UnixNano()-last > int64(pruneEvery) && v.lastPrune.CompareAndSwap(last, now.UnixNano()) {
-		_, _ = v.DB.ExecContext(ctx, `DELETE FROM signed_nonce WHERE seen_at < ?`, now.UTC().Add(-2*Window))
-	}
-	return nil
 }
 
 func goodNonce(s string) bool {
