@@ -5,6 +5,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"gjj/channels/hallkit/halltest"
 	"gjj/internal/apitest"
 )
 
@@ -12,24 +13,24 @@ import (
 // ECharts draws the charts of the seeded rollups (the requests series adds
 // up to the page's total).
 func TestBrowserAnalytics(t *testing.T) {
-	b := newBrowser(t)
+	b := halltest.Chromium(t)
 	a := apitest.OpenApp(t, apitest.SQLite(t), options()...)
 	seedStats(t, a, analyticsRows)
 	srv := server(t, a)
-	b.login(srv.URL, apitest.NewOTP(), "auditor")
-	b.do("open the analytics from the menu", chromedp.Click(chromedp.CSS(`nav.menu a[href="/admin/analytics"]`)),
+	login(t, b, srv.URL, apitest.NewOTP(), "auditor")
+	b.Do("open the analytics from the menu", chromedp.Click(chromedp.CSS(`nav.menu a[href="/admin/analytics"]`)),
 		chromedp.WaitVisible(chromedp.ID("analytics-form")))
-	b.do("filter", chromedp.Navigate(srv.URL+"/admin/analytics?from=2025-01-06&to=2025-01-07&by=day"),
+	b.Do("filter", chromedp.Navigate(srv.URL+"/admin/analytics?from=2025-01-06&to=2025-01-07&by=day"),
 		chromedp.WaitVisible(chromedp.ID("a-requests")))
-	b.waitFor("the charts drawn", `(() => {
+	b.WaitFor("the charts drawn", `(() => {
 		if (typeof echarts === 'undefined') return false;
 		const ids = ['chart-volume', 'chart-latency', 'chart-rates', 'chart-channels'];
 		if (!ids.every(id => { const e = document.getElementById(id); return e && echarts.getInstanceByDom(e) && e.querySelector('canvas'); })) return false;
 		const s = echarts.getInstanceByDom(document.getElementById('chart-volume')).getOption().series[0].data;
 		return s.reduce((a, b) => a + b, 0) === 180;
 	})()`)
-	if got := b.text("#a-requests"); got != "180" {
+	if got := b.Text("#a-requests"); got != "180" {
 		t.Errorf("total requests %q", got)
 	}
-	b.shot("analytics")
+	b.Shot("analytics")
 }
