@@ -79,7 +79,7 @@ func (s *Service) Handle(ctx context.Context, phone, text string) error {
 		}
 		personID = p.SubjectID
 	} else {
-		id, ok, err := s.Subs.reservedPerson(ctx, phone)
+		id, ok, err := s.d.Identity.PersonByReservedMobile(ctx, phone)
 		if err != nil {
 			return err
 		}

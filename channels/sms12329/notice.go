@@ -2,20 +2,17 @@ package sms12329
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"sync"
 	"time"
 
 	"gjj/internal/audit"
 	"gjj/internal/notify"
-	"gjj/internal/platform/db"
 	"gjj/internal/platform/ident"
 )
 
 // Notice sends a message of a core service (identity, loans, withdrawals)
 // honouring subscriptions and quiet hours (Decide): sent now, held in
-// sms_held until the quiet hours end (ReleaseHeld), or dropped for an
+// notify's held notices until the quiet hours end (ReleaseHeld), or dropped for an
 // unsubscribed phone (audited sms12329.notice_dropped). OTPs always go now.
 // Errors: those of notify.SendSMS; store errors.
 func (s *Service) Notice(ctx context.Context, phone, template string, vars map[string]string) error {
@@ -29,15 +26,7 @@ func (s *Service) Notice(ctx context.Context, phone, template string, vars map[s
 			After: audit.Summary(map[string]string{"template": template})})
 		return err
 	case Hold:
-		v, err := json.Marshal(vars)
-		if err != nil {
-			return err
-		}
-		if _, err := s.d.DB.ExecContext(ctx, `INSERT INTO sms_held (phone, template, vars, created_at) VALUES (?, ?, ?, ?)`,
-			phone, template, string(v), db.Now()); err != nil {
-			return fmt.Errorf("sms12329: hold notice: %w", err)
-		}
-		return nil
+		return s.Subs.Hold(ctx, notify.SMS{Phone: phone, Template: template, Vars: vars})
 	}
 	_, err = s.d.Notify.SendSMS(ctx, notify.SMS{Phone: phone, Template: template, Vars: vars})
 	return err
@@ -49,37 +38,23 @@ func (s *Service) Notice(ctx context.Context, phone, template string, vars map[s
 // recorded as failed in the outbox by notify. The background loop (Start)
 // calls it; so may tests and operators.
 func (s *Service) ReleaseHeld(ctx context.Context) (int, error) {
-	if s.cfg.Quiet.In(s.now()) {
+	if s.Subs.Quiet() {
 		return 0, nil
 	}
-	var rows []struct {
-		ID       int64  `db:"id"`
-		Phone    string `db:"phone"`
-		Template string `db:"template"`
-		Vars     string `db:"vars"`
-	}
-	if err := s.d.DB.SelectContext(ctx, &rows, `SELECT id, phone, template, vars FROM sms_held ORDER BY id LIMIT 200`); err != nil {
-		return 0, fmt.Errorf("sms12329: held notices: %w", err)
+	held, bad, err := s.Subs.ClaimHeld(ctx, 200)
+	if bad > 0 {
+		s.d.Log.ErrorContext(ctx, "sms12329: held notices unreadable", "count", bad)
 	}
 	sent := 0
-	for _, r := range rows {
-		res, err := s.d.DB.ExecContext(ctx, `DELETE FROM sms_held WHERE id = ?`, r.ID)
-		if err != nil {
-			return sent, fmt.Errorf("sms12329: claim held notice: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			continue // another instance took it
-		}
-		var vars map[string]string
-		if err := json.Unmarshal([]byte(r.Vars), &vars); err != nil {
-			s.d.Log.ErrorContext(ctx, "sms12329: held notice unreadable", "id", r.ID, "err", err)
-			continue
-		}
-		if _, err := s.d.Notify.SendSMS(ctx, notify.SMS{Phone: r.Phone, Template: r.Template, Vars: vars}); err != nil {
-			s.d.Log.WarnContext(ctx, "sms12329: held notice not sent", "template", r.Template, "err", err)
+	for _, m := range held {
+		if _, err := s.d.Notify.SendSMS(ctx, m); err != nil {
+			s.d.Log.WarnContext(ctx, "sms12329: held notice not sent", "template", m.Template, "err", err)
 			continue
 		}
 		sent++
+	}
+	if err != nil {
+		return sent, err
 	}
 	return sent, nil
 }

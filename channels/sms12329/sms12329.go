@@ -157,12 +157,12 @@ func New(cfg Config, d Deps) (*Service, error) {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{cfg: cfg, d: d, now: time.Now}
-	s.Subs = &Subscriptions{d: d.DB, audit: d.Audit, quiet: cfg.Quiet, now: time.Now}
+	s.Subs = notify.NewSubscriptions(d.DB, d.Audit, cfg.Quiet)
 	return s, nil
 }
 
 // SetClock replaces the clock (tests).
-func (s *Service) SetClock(now func() time.Time) { s.now = now; s.Subs.now = now }
+func (s *Service) SetClock(now func() time.Time) { s.now = now; s.Subs.SetClock(now) }
 
 // Register mounts the webhook routes on e.
 func (s *Service) Register(e *echo.Echo) {

@@ -30,3 +30,19 @@ func (s *Service) PersonByIDNumber(ctx context.Context, idNumber string) (*Perso
 	}
 	return &p, nil
 }
+
+// PersonByReservedMobile returns the person whose open account has phone as
+// its reserved mobile, and false when no person or more than one has it (a
+// shared number identifies nobody). For channels that identify by the
+// sending phone (12329 SMS).
+func (s *Service) PersonByReservedMobile(ctx context.Context, phone string) (int64, bool, error) {
+	var ids []int64
+	if err := s.db.SelectContext(ctx, &ids, `SELECT DISTINCT person_id FROM employee_account WHERE reserved_mobile = ?
+		AND status NOT IN ('03', '04', '05')`, phone); err != nil {
+		return 0, false, fmt.Errorf("identity: reserved mobile: %w", err)
+	}
+	if len(ids) != 1 {
+		return 0, false, nil
+	}
+	return ids[0], true, nil
+}
