@@ -17,7 +17,6 @@ import (
 	"gjj/internal/core/withdrawal"
 	"gjj/internal/identity"
 	"gjj/internal/platform/date"
-	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/ident"
 	"gjj/internal/platform/money"
@@ -384,19 +383,8 @@ func (s *Service) stats(c echo.Context) error {
 		return ErrBadStats
 	}
 	ctx := reqctx.WithActor(c.Request().Context(), reqctx.Actor{ID: "hotline-callcentre", Channel: Channel})
-	start := b.PeriodStart.UTC().Truncate(time.Second)
-	err := s.d.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM hotline_call_stat WHERE period_start = ?`, start); err != nil {
-			return fmt.Errorf("hotline: stats: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO hotline_call_stat (period_start, period_minutes, answered, abandoned,
-			avg_handle_sec, received_at) VALUES (?, ?, ?, ?, ?, ?)`, start, b.PeriodMinutes, b.Answered, b.Abandoned, b.AvgHandleSec,
-			db.Now()); err != nil {
-			return fmt.Errorf("hotline: stats: %w", err)
-		}
-		_, err := s.d.Audit.Append(ctx, tx, audit.Record{Action: "hotline.stats", Object: "hotline-stats:" + start.Format(time.RFC3339)})
-		return err
-	})
+	err := s.d.WorkOrders.RecordCallStats(ctx, workorder.CallStats{PeriodStart: b.PeriodStart, PeriodMinutes: b.PeriodMinutes,
+		Answered: b.Answered, Abandoned: b.Abandoned, AvgHandleSec: b.AvgHandleSec})
 	if err != nil {
 		return err
 	}

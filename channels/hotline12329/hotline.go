@@ -53,7 +53,6 @@ import (
 	"gjj/internal/core/loan"
 	"gjj/internal/core/withdrawal"
 	"gjj/internal/identity"
-	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/kv"
 	"gjj/internal/platform/reqctx"
@@ -95,7 +94,6 @@ type Deps struct {
 	Withdrawal *withdrawal.Service // nil: no applications
 	WorkOrders *workorder.Service
 	KV         kv.Store
-	DB         *db.DB // call statistics
 	Gate       *channel.Gate
 	Audit      *audit.Log
 	Log        *slog.Logger
@@ -114,7 +112,7 @@ func New(d Deps) (*Service, error) {
 	if d.Key != "" && len(d.Key) < 16 {
 		return nil, errors.New("hotline12329: the key must have at least 16 characters")
 	}
-	if d.Identity == nil || d.Deposit == nil || d.WorkOrders == nil || d.KV == nil || d.DB == nil || d.Audit == nil {
+	if d.Identity == nil || d.Deposit == nil || d.WorkOrders == nil || d.KV == nil || d.Audit == nil {
 		return nil, errors.New("hotline12329: identity, deposit, work orders, kv, db and audit are required")
 	}
 	if d.Log == nil {

@@ -223,7 +223,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.SMS12329.Start(time.Minute) // held notices go out when the quiet hours end
 	}
 	if a.Hotline, err = hotline12329.New(hotline12329.Deps{Key: cfg.HotlineKey, Identity: a.Identity, Deposit: a.Deposit,
-		Loan: a.Loan, Withdrawal: a.Withdrawal, WorkOrders: a.WorkOrders, KV: store, DB: d, Gate: a.Gate, Audit: a.Audit,
+		Loan: a.Loan, Withdrawal: a.Withdrawal, WorkOrders: a.WorkOrders, KV: store, Gate: a.Gate, Audit: a.Audit,
 		Log: log}); err != nil {
 		a.Close()
 		return nil, err
