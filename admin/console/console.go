@@ -51,6 +51,7 @@ import (
 	"gjj/internal/core/loan"
 	"gjj/internal/core/withdrawal"
 	"gjj/internal/identity"
+	"gjj/internal/kb"
 	"gjj/internal/notice"
 	"gjj/internal/notify"
 	"gjj/internal/platform/bizdate"
@@ -58,6 +59,7 @@ import (
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/reqctx"
 	"gjj/internal/policy"
+	"gjj/internal/workorder"
 )
 
 // Deps are the services the console calls.
@@ -87,6 +89,12 @@ type Deps struct {
 	// DB is read by the audit chain verification (audit.Log.Verify); the
 	// console never writes it.
 	DB *db.DB
+	// KB lists the knowledge-base articles on the 知识库 page (kb.go, with
+	// Changes for the propose forms); nil leaves the page out.
+	KB *kb.Service
+	// WorkOrders are the 工单 of the hotline and other channels
+	// (workorders.go); nil leaves the page out.
+	WorkOrders *workorder.Service
 }
 
 // Channel is the identity and audit channel of the console (柜面: staff).
@@ -138,6 +146,7 @@ func Register(e *echo.Echo, d Deps) {
 	page(http.MethodGet, "/admin/reviews/deferrals", h.deferrals)
 	page(http.MethodPost, "/admin/reviews/deferrals/:id/approve", h.approveDeferral)
 	page(http.MethodPost, "/admin/reviews/deferrals/:id/reject", h.rejectDeferral)
+	h.registerCounterWithdrawal(page) // before /admin/reviews/withdrawals/:id
 	h.registerWithdrawals(page)
 	h.registerLoans(page)
 
@@ -161,6 +170,12 @@ func Register(e *echo.Echo, d Deps) {
 	}
 	if d.Notices != nil && d.Changes != nil {
 		h.registerNotices(page)
+	}
+	if d.KB != nil && d.Changes != nil {
+		h.registerKB(page)
+	}
+	if d.WorkOrders != nil {
+		h.registerWorkOrders(page)
 	}
 }
 
@@ -216,6 +231,12 @@ func (h *handler) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 			if err != nil && errs.KindOf(err) != errs.Unauthenticated && ck != nil {
 				return err // the session store failed: not a reason to sign in again
 			}
+			if ck != nil && ck.Value != "" {
+				// The session ended while the browser kept its cookie: idle
+				// past identity.SessionTTL["counter"], or ended elsewhere.
+				setSessionCookie(c, "", -1)
+				return toLoginExpired(c, true)
+			}
 			return toLogin(c)
 		}
 		ctx = reqctx.WithActor(ctx, reqctx.Actor{ID: p.Subject, Channel: Channel})
@@ -248,10 +269,21 @@ func (h *handler) refuse(c echo.Context, e *errs.Error, reason string) error {
 }
 
 // toLogin sends the browser to the login page, remembering a page it asked for.
-func toLogin(c echo.Context) error {
-	target := "/admin/login"
+func toLogin(c echo.Context) error { return toLoginExpired(c, false) }
+
+// toLoginExpired is toLogin; expired makes the login page say that the
+// session ended after the idle timeout (idle.go).
+func toLoginExpired(c echo.Context, expired bool) error {
+	q := url.Values{}
+	if expired {
+		q.Set("expired", "1")
+	}
 	if req := c.Request(); req.Method == http.MethodGet && req.URL.Path != "/admin/" {
-		target += "?next=" + url.QueryEscape(req.URL.RequestURI())
+		q.Set("next", req.URL.RequestURI())
+	}
+	target := "/admin/login"
+	if len(q) > 0 {
+		target += "?" + q.Encode()
 	}
 	if c.Request().Header.Get("HX-Request") == "true" {
 		c.Response().Header().Set("HX-Redirect", target)
@@ -279,6 +311,10 @@ type view struct {
 	// (htmx swaps only that part).
 	Inline bool
 	Data   any // the page's own data
+	// IdleSeconds is the idle timeout of a signed-in page (idle.go): the
+	// page sends the browser to the login page after that long without a
+	// request.
+	IdleSeconds int
 }
 
 // contentSecurityPolicy allows only the console's own scripts, styles and forms.
@@ -299,6 +335,7 @@ func (h *handler) render(c echo.Context, status int, name string, v view) error 
 		v.Staff = p
 		v.Roles = h.rolesOf(p.Subject)
 		v.Nav = h.nav(c)
+		v.IdleSeconds = int(IdleTimeout().Seconds())
 	}
 	if v.Flash == "" {
 		v.Flash = flash(c)
@@ -366,6 +403,7 @@ var flashes = map[string]string{
 	"wd_approved":       "已审核通过（申请编号 %s），已发送付款指令。",
 	"wd_returned":       "已退回补正（申请编号 %s），已短信通知申请人。",
 	"wd_rejected":       "已作出不予通过的决定（申请编号 %s），已短信通知申请人。",
+	"wd_filed":          "柜面代办申请已受理（申请编号 %s），待另一名审核人员审核。",
 	"loan_level":        "已通过本级审批（申请编号 %s），待下一级审批。",
 	"loan_approved":     "贷款申请已审批通过（申请编号 %s），待签订合同。",
 	"loan_rejected":     "已作出不予通过的决定（申请编号 %s）。",
@@ -390,6 +428,7 @@ var pages = parsePages(
 	"login", "dashboard", "preregs", "deferrals", "pending_core", "accounts", "account", "trail", "sms", "batch",
 	"params", "param", "channels", "users", "changes", "change", "forbidden", "error",
 	"withdrawals", "withdrawal", "loans", "loan", "notices",
+	"withdrawal_counter",
 )
 
 func parsePages(names ...string) map[string]*template.Template {

@@ -41,12 +41,14 @@ var pageGrants = []struct {
 	{"/admin/users", []string{"admin", "auditor"}},
 	{"/admin/changes", []string{"admin", "maker", "checker", "auditor"}},
 	{"/admin/notices", []string{"maker", "checker", "auditor"}},
+	{"/admin/kb", []string{"maker", "checker", "auditor", "hotline"}},
+	{"/admin/workorders", []string{"admin", "reviewer", "auditor", "hotline"}},
 }
 
 // landing is where each staff member arrives after signing in: the first
 // page of the menu their roles allow.
 var landing = map[string]string{
-	"admin": "/admin/changes", "maker": "/admin/", "checker": "/admin/", "reviewer": "/admin/", "auditor": "/admin/", "hotline": "/admin/sms",
+	"admin": "/admin/changes", "maker": "/admin/", "checker": "/admin/", "reviewer": "/admin/", "auditor": "/admin/", "hotline": "/admin/kb",
 }
 
 // TestRoles signs every role in and opens every page: an allowed page is 200
@@ -132,6 +134,11 @@ func TestRoles(t *testing.T) {
 				{http.MethodPost, "/admin/channels/changes", []string{"admin", "checker", "reviewer", "auditor", "hotline"}},
 				{http.MethodPost, "/admin/users/changes", []string{"maker", "checker", "reviewer", "auditor", "hotline"}},
 				{http.MethodPost, "/admin/notices/changes", []string{"admin", "checker", "reviewer", "auditor", "hotline"}},
+				{http.MethodPost, "/admin/kb/changes", []string{"admin", "checker", "reviewer", "auditor", "hotline"}},
+				{http.MethodGet, "/admin/workorders/1", []string{"maker", "checker"}},
+				{http.MethodPost, "/admin/workorders/1/assign", []string{"admin", "maker", "checker", "auditor"}},
+				{http.MethodPost, "/admin/workorders/1/reply", []string{"admin", "maker", "checker", "auditor"}},
+				{http.MethodPost, "/admin/workorders/1/close", []string{"admin", "maker", "checker", "auditor"}},
 				{http.MethodPost, "/admin/reviews/withdrawals/1/approve", []string{"admin", "maker", "checker", "auditor", "hotline"}},
 				{http.MethodPost, "/admin/reviews/loans/1/disburse", []string{"admin", "maker", "checker", "auditor", "hotline"}},
 			}

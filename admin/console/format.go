@@ -127,6 +127,7 @@ var funcs = template.FuncMap{
 	"permille":     policy.FormatPPM,
 	"noticeCat":    notice.CategoryName,
 	"channelNames": channelNames,
+	"idleMinutes":  idleMinutes, // idle.go
 }
 
 func monthText(m date.Month) string {

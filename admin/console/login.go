@@ -14,6 +14,9 @@ import (
 type loginInput struct {
 	Username string
 	Next     string
+	// Expired: the browser was sent here because its session ended after
+	// the idle timeout (idle.go); the page says so.
+	Expired bool
 }
 
 func (h *handler) loginForm(c echo.Context) error {
@@ -27,7 +30,8 @@ func (h *handler) loginForm(c echo.Context) error {
 	}
 	c.Set(principalKey, nil)
 	c.Set(navKey, nil)
-	return h.render(c, http.StatusOK, "login", view{Title: "工作人员登录", Data: loginInput{Next: safeNext(c.QueryParam("next"))}})
+	return h.render(c, http.StatusOK, "login", view{Title: "工作人员登录", Data: loginInput{Next: safeNext(c.QueryParam("next")),
+		Expired: c.QueryParam("expired") == "1"}})
 }
 
 // login checks the staff member's username, password and TOTP code. Any wrong

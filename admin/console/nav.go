@@ -36,9 +36,11 @@ var menu = []navGroup{
 		{"/admin/channels", "渠道管理"},
 		{"/admin/changes", "变更复核"},
 		{"/admin/notices", "公告管理"},
+		{"/admin/kb", "知识库"},
 	}},
 	{"绩效分析", []navEntry{{"/admin/analytics", "绩效分析"}}},
 	{"运行管理", []navEntry{
+		{"/admin/workorders", "工单管理"},
 		{"/admin/sms", "短信发件箱"},
 		{"/admin/batch", "营业日期与批处理"},
 	}},
@@ -63,6 +65,9 @@ func (h *handler) nav(c echo.Context) []navGroup {
 				continue // maker-checker not wired
 			}
 			if e.Path == "/admin/notices" && (h.d.Notices == nil || h.d.Changes == nil) {
+				continue
+			}
+			if (e.Path == "/admin/kb" && (h.d.KB == nil || h.d.Changes == nil)) || (e.Path == "/admin/workorders" && h.d.WorkOrders == nil) {
 				continue
 			}
 			if ok, err := h.d.Access.Allowed(p.Subject, access.Center, e.Path, "GET"); err == nil && ok {

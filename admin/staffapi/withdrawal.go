@@ -35,6 +35,7 @@ type WithdrawalDeps struct {
 //	POST /withdrawals/{id}/approve {"comment"}   初审 or 终审 (four-eyes above the threshold)
 //	POST /withdrawals/{id}/return  {"comment"}   back to the applicant for correction
 //	POST /withdrawals/{id}/reject  {"comment"}   审核不通过
+//	POST /withdrawals {"account_no","reason",…,"materials_checked":[…]}  柜面代办 (Idempotency-Key; withdrawal_counter.go)
 //
 // The reviewer recorded is the session's subject, never a value of the request.
 func RegisterWithdrawals(e *echo.Echo, d WithdrawalDeps) {
@@ -47,6 +48,7 @@ func RegisterWithdrawals(e *echo.Echo, d WithdrawalDeps) {
 	g.POST("/:id/approve", h.approve)
 	g.POST("/:id/return", h.giveBack)
 	g.POST("/:id/reject", h.reject)
+	g.POST("", h.fileAtCounter)
 }
 
 type withdrawalReview struct{ d WithdrawalDeps }
@@ -106,6 +108,10 @@ type withdrawalReviewView struct {
 	BankSerial    string           `json:"bank_serial"`
 	PayError      string           `json:"pay_error"`
 	Events        []staffEventView `json:"events,omitempty"`
+	// Counter filing (柜面代办): who filed it, the materials checked, the heir paid.
+	FiledBy          string   `json:"filed_by,omitempty"`
+	MaterialsChecked []string `json:"materials_checked,omitempty"`
+	HeirName         string   `json:"heir_name,omitempty"`
 }
 
 func reviewViewOf(a *withdrawal.Application) withdrawalReviewView {
@@ -117,6 +123,9 @@ func reviewViewOf(a *withdrawal.Application) withdrawalReviewView {
 		RulesFrom: a.RulesFrom.String(), SubmittedAt: a.SubmittedAt.Format(time.RFC3339), DeadlineOn: a.DeadlineOn.String(),
 		Overdue: a.Overdue, FirstReviewer: a.FirstReviewer, FinalReviewer: a.FinalReviewer, Comment: a.Comment,
 		EntrySerial: a.EntrySerial, PaySerial: a.PaySerial, BankSerial: a.BankSerial, PayError: a.PayError}
+	if ctr := a.Fields.Counter; ctr != nil {
+		v.FiledBy, v.MaterialsChecked, v.HeirName = ctr.FiledBy, ctr.Materials, ctr.HeirName
+	}
 	for i, c := range a.Checks {
 		v.Checks[i] = staffCheckView{Rule: c.Rule, Passed: c.Passed, Outcome: c.Outcome, Detail: c.Detail}
 	}

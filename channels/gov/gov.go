@@ -111,6 +111,7 @@ func (s *Service) Register(e *echo.Echo) {
 		Domain: func(*identity.Principal) string { return access.Center }})
 	e.GET("/api/admin/v1/gov-agencies", s.listAgencies, staff)
 	e.POST("/api/admin/v1/gov-agencies", s.registerAgency, staff)
+	s.registerManage(e, staff) // manage.go
 }
 
 // asAgency records the signed agency as the actor.

@@ -22,6 +22,38 @@ func (s *Service) registerAdmin(e *echo.Echo) {
 		Domain: func(*identity.Principal) string { return access.Center }})
 	e.GET("/api/admin/v1/kiosks", s.listKiosks, staff)
 	e.POST("/api/admin/v1/kiosks", s.registerKiosk, staff)
+	e.POST("/api/admin/v1/kiosks/:id/disable", s.kioskStatus(false), staff)
+	e.POST("/api/admin/v1/kiosks/:id/enable", s.kioskStatus(true), staff)
+	e.POST("/api/admin/v1/kiosks/:id/rotate-key", s.rotateKiosk, staff)
+}
+
+// kioskStatus disables or enables the kiosk and answers it.
+func (s *Service) kioskStatus(active bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		if err := s.Devices.SetStatus(ctx, c.Param("id"), active); err != nil {
+			return err
+		}
+		k, err := s.Devices.Get(ctx, c.Param("id"))
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"kiosk": k})
+	}
+}
+
+// rotateKiosk issues a new key, answered once.
+func (s *Service) rotateKiosk(c echo.Context) error {
+	ctx := c.Request().Context()
+	key, err := s.Devices.RotateKey(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	k, err := s.Devices.Get(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"kiosk": k, "key": key})
 }
 
 func (s *Service) listKiosks(c echo.Context) error {

@@ -10,6 +10,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"gjj/internal/platform/web"
 )
 
 //go:embed templates/*.html
@@ -19,6 +21,18 @@ var (
 	indexPage       = template.Must(template.ParseFS(files, "templates/layout.html", "templates/index.html"))
 	placeholderPage = template.Must(template.ParseFS(files, "templates/layout.html", "templates/placeholder.html"))
 )
+
+// The pages' inline style blocks are admitted by the web kit's
+// Content-Security-Policy by their hashes.
+var _ = web.AllowInlineStyles(mustRead("templates/layout.html"), mustRead("templates/verify.html"))
+
+func mustRead(name string) []byte {
+	b, err := files.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
 
 // page is the data every template gets.
 type page struct {

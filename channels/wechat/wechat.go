@@ -168,6 +168,9 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if err := CheckMenu(s.buttons); err != nil {
 		return nil, fmt.Errorf("wechat: menu: %w", err)
 	}
+	if err := checkTemplates(cfg.Templates); err != nil {
+		return nil, err
+	}
 	oa := officialaccount.NewOfficialAccount(&offConfig.Config{AppID: cfg.AppID, AppSecret: cfg.Secret, Token: cfg.Token,
 		EncodingAESKey: cfg.AESKey, Cache: newCache(d.KV), UseStableAK: true})
 	// The library creates these lazily without locking: create them once here.

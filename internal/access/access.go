@@ -92,6 +92,7 @@ var rolePolicies = [][]string{
 	{RoleReviewer, Center, "/api/admin/v1/withdrawals", "GET"},
 	{RoleReviewer, Center, "/api/admin/v1/withdrawals/:id", "GET"},
 	{RoleReviewer, Center, "/api/admin/v1/withdrawals/:id/*", "POST"},
+	{RoleReviewer, Center, "/api/admin/v1/withdrawals", "POST"}, // 柜面代办 (counter filing)
 	{RoleAuditor, Center, "/api/admin/v1/withdrawals", "GET"},
 	{RoleAuditor, Center, "/api/admin/v1/withdrawals/:id", "GET"},
 	// Loan review (贷款审批: 初审, 终审 by different reviewers), contract,
@@ -228,6 +229,31 @@ var rolePolicies = [][]string{
 	{RoleAuditor, Center, "/admin/notices", "GET"},
 	{RoleParamMaker, Center, "/admin/notices/changes", "POST"},
 	{RoleChannelAdmin, Center, "/admin/notices/changes", "POST"},
+	// Knowledge base (知识库, internal/kb): articles change only through
+	// kb_article change requests (the notice kind's makers submit, checkers
+	// approve through /changes/*); the console page for makers, checkers,
+	// auditors and the 12329 agents who answer callers from it.
+	{RoleParamMaker, Center, "/changes/kb_article", ActSubmit},
+	{RoleChannelAdmin, Center, "/changes/kb_article", ActSubmit},
+	{RoleParamMaker, Center, "/admin/kb", "GET"},
+	{RoleChannelAdmin, Center, "/admin/kb", "GET"},
+	{RoleParamChecker, Center, "/admin/kb", "GET"},
+	{RoleAuditor, Center, "/admin/kb", "GET"},
+	{RoleHotlineAgent, Center, "/admin/kb", "GET"},
+	{RoleParamMaker, Center, "/admin/kb/changes", "POST"},
+	{RoleChannelAdmin, Center, "/admin/kb/changes", "POST"},
+	// Console work orders (工单): 12329 agents and reviewers handle them
+	// (assign, reply, close), operations and auditors read them.
+	{RoleHotlineAgent, Center, "/admin/workorders", "GET"},
+	{RoleReviewer, Center, "/admin/workorders", "GET"},
+	{RoleSysadmin, Center, "/admin/workorders", "GET"},
+	{RoleAuditor, Center, "/admin/workorders", "GET"},
+	{RoleHotlineAgent, Center, "/admin/workorders/:id", "GET"},
+	{RoleReviewer, Center, "/admin/workorders/:id", "GET"},
+	{RoleSysadmin, Center, "/admin/workorders/:id", "GET"},
+	{RoleAuditor, Center, "/admin/workorders/:id", "GET"},
+	{RoleHotlineAgent, Center, "/admin/workorders/:id/*", "POST"},
+	{RoleReviewer, Center, "/admin/workorders/:id/*", "POST"},
 	{RoleUnitAgent, "unit:*", "/api/unit/v1/*", "GET|POST|PUT|DELETE"},
 	{RoleUnitAgent, "unit:*", "/unit/*", "GET|POST"}, // the unit online hall pages
 	// Kiosks and government agencies (channels/kiosk, channels/gov): channel
@@ -236,6 +262,16 @@ var rolePolicies = [][]string{
 	{RoleAuditor, Center, "/api/admin/v1/kiosks", "GET"},
 	{RoleChannelAdmin, Center, "/api/admin/v1/gov-agencies", "GET|POST"},
 	{RoleAuditor, Center, "/api/admin/v1/gov-agencies", "GET"},
+	// Disable/enable and key rotation of kiosks and agencies, the WeChat menu
+	// (shown, published) and the console's 终端与机构 page (admin/console/devices.go).
+	{RoleChannelAdmin, Center, "/api/admin/v1/kiosks/:id/*", "POST"},
+	{RoleChannelAdmin, Center, "/api/admin/v1/gov-agencies/:id/*", "POST"},
+	{RoleChannelAdmin, Center, "/api/admin/v1/wechat/menu", "GET"},
+	{RoleAuditor, Center, "/api/admin/v1/wechat/menu", "GET"},
+	{RoleChannelAdmin, Center, "/api/admin/v1/wechat/menu/publish", "POST"},
+	{RoleChannelAdmin, Center, "/admin/devices", "GET"},
+	{RoleAuditor, Center, "/admin/devices", "GET"},
+	{RoleChannelAdmin, Center, "/admin/devices/*", "POST"},
 }
 
 // Grant is a role held by a subject in a domain.

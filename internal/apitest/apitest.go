@@ -146,6 +146,7 @@ type Call struct {
 	Auth         string // the Authorization header; "" the client's DefaultAuth; "-" none
 	Chunked      bool   // hide the length (Transfer-Encoding: chunked)
 	Spec         SpecCheck
+	Header       map[string]string // further request headers (Idempotency-Key, X-Signature …)
 }
 
 // Result is the server's answer.
@@ -206,6 +207,9 @@ func (c *Client) build(cl Call, body []byte) *http.Request {
 	}
 	if auth != "" && auth != "-" {
 		req.Header.Set("Authorization", auth)
+	}
+	for k, v := range cl.Header {
+		req.Header.Set(k, v)
 	}
 	return req
 }

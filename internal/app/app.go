@@ -23,6 +23,7 @@ import (
 	"gjj/admin/opsapi"
 	"gjj/admin/staffapi"
 	"gjj/channels/appapi"
+	"gjj/channels/bankhook"
 	"gjj/channels/gov"
 	"gjj/channels/hotline12329"
 	"gjj/channels/kiosk"
@@ -45,6 +46,7 @@ import (
 	"gjj/internal/identity"
 	kioskdev "gjj/internal/kiosk"
 	"gjj/internal/ledger"
+	"gjj/internal/kb"
 	"gjj/internal/notice"
 	"gjj/internal/notify"
 	"gjj/internal/platform/bizdate"
@@ -96,6 +98,8 @@ type App struct {
 	Notify *notify.Service
 	// Notices are the public notices the channels show.
 	Notices *notice.Service
+	// KB is the knowledge base (知识库) every channel searches.
+	KB *kb.Service
 	// WeChat is the official-account channel (message server, OAuth entry,
 	// template messages, menu); nil unless GJJ_WECHAT_APPID and
 	// GJJ_WECHAT_TOKEN are set.
@@ -126,6 +130,9 @@ type App struct {
 	// unless GJJ_HOTLINE_KEY is set).
 	SMS12329 *sms12329.Service
 	Hotline  *hotline12329.Service
+	// NoticeQueue delivers business notices queued by the cores (deposit
+	// credited) to WeChat and SMS after commit; its loop runs every 30 s.
+	NoticeQueue *notify.Dispatcher
 }
 
 // Open opens the configured store (applying migrations), the key-value store
@@ -173,6 +180,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a.Notify = notify.New(d, gw, a.Audit)
 	a.Notices = notice.New(d, a.Audit)
+	a.KB = kb.New(d, a.Audit)
 	if rc := kv.RedisClient(store); rc != nil { // several instances: casbin policy changes reach them all
 		// Redis away at start must not stop the instance: the watcher keeps
 		// trying, and the policy reloads from the database every 30 s.
@@ -191,8 +199,18 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Identity.RealName = a.RealName
 	a.Enrolments = identity.NewEnrolments(a.Identity, cfg.Center)
 	if cfg.WeChatAppID != "" && cfg.WeChatToken != "" {
+		tpls, err := cfg.WeChatTemplateIDs()
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		buttons, err := wechat.LoadMenuFile(cfg.WeChatMenuFile)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
 		if a.WeChat, err = wechat.New(wechat.Config{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, Token: cfg.WeChatToken,
-			AESKey: cfg.WeChatAESKey, APIBase: cfg.WeChatAPIBase, PublicURL: cfg.PublicURL},
+			AESKey: cfg.WeChatAESKey, APIBase: cfg.WeChatAPIBase, PublicURL: cfg.PublicURL, Templates: tpls, Menu: buttons},
 			wechat.Deps{Identity: a.Identity, Deposit: a.Deposit, KV: store, Gate: a.Gate, Audit: a.Audit, Log: log}); err != nil {
 			a.Close()
 			return nil, err
@@ -209,11 +227,20 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		Loans: a.Loan, BankCode: SettlementBank, Log: log, SMS: a.sendNotice})
 	a.Payments.SetCallback(a.Withdrawal.PaymentResult)
 	nonces := signing.NewNonces(d)
-	a.Kiosk = kiosk.New(kiosk.Deps{Devices: kioskdev.New(d, a.Audit), Nonces: nonces, KV: store, Audit: a.Audit, Identity: a.Identity, Access: a.Access, Deposit: a.Deposit,
+	sealer, err := newSealer(cfg.SecretKey, log) // kiosk keys and agency secrets at rest (sealer.go)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Kiosk = kiosk.New(kiosk.Deps{Devices: kioskdev.New(d, a.Audit).WithSealer(sealer), Nonces: nonces, KV: store, Audit: a.Audit, Identity: a.Identity, Access: a.Access, Deposit: a.Deposit,
 		Loan: a.Loan, Dates: a.Dates, Gate: a.Gate})
-	a.Gov = gov.New(gov.Deps{Agencies: govshare.New(d, a.Audit), Nonces: nonces, Audit: a.Audit, Identity: a.Identity, Access: a.Access, Deposit: a.Deposit,
+	a.Gov = gov.New(gov.Deps{Agencies: govshare.New(d, a.Audit).WithSealer(sealer), Nonces: nonces, Audit: a.Audit, Identity: a.Identity, Access: a.Access, Deposit: a.Deposit,
 		Withdrawal: a.Withdrawal, Loan: a.Loan, Dates: a.Dates, Gate: a.Gate})
 	a.WorkOrders = workorder.NewService(d, a.Audit)
+	if err := sealPlaintextKeys(ctx, a, log); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if cfg.SMSInboundKey != "" {
 		if a.SMS12329, err = sms12329.New(sms12329.Config{Key: cfg.SMSInboundKey}, sms12329.Deps{Identity: a.Identity,
 			Deposit: a.Deposit, Loan: a.Loan, Notify: a.Notify, KV: store, DB: d, Gate: a.Gate, Audit: a.Audit, Log: log}); err != nil {
@@ -228,10 +255,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.Close()
 		return nil, err
 	}
+	a.NoticeQueue = notify.NewDispatcher(d, a.Notify, notify.NewSubscriptions(d, a.Audit, notify.QuietHours{}), a.Audit, log)
+	if a.WeChat != nil {
+		a.NoticeQueue.SetWeChat(a.WeChat)
+	}
 	if err := a.bootstrap(ctx); err != nil {
 		a.Close()
 		return nil, err
 	}
+	a.NoticeQueue.Start(30 * time.Second)
 	return a, nil
 }
 
@@ -282,6 +314,9 @@ func (a *App) SeedDemo(ctx context.Context) (bool, error) {
 	if _, err := a.Notices.SeedDemo(ctx); err != nil {
 		return false, err
 	}
+	if _, err := a.KB.SeedDemo(ctx); err != nil {
+		return false, err
+	}
 	return r.Created, nil
 }
 
@@ -300,7 +335,9 @@ func (a *App) Server() (*echo.Echo, error) {
 	e := web.New(web.Options{Logger: a.Log, BodyLimit: limit, Registry: reg})
 	checks := []web.Check{{Name: "database", Ping: a.DB.PingContext}}
 	if a.Config.Redis != "" {
-		checks = append(checks, web.Check{Name: "redis", Ping: a.KV.Ping})
+		// Optional: without Redis sessions fall back to the database and the
+		// gate to in-process limiters, so /readyz says "degraded", not 503.
+		checks = append(checks, web.Check{Name: "redis", Ping: a.KV.Ping, Optional: true})
 	}
 	web.Health(e, checks...)
 	portal.Register(e)
@@ -311,22 +348,27 @@ func (a *App) Server() (*echo.Echo, error) {
 		webhall.WithdrawalDeps{Withdrawal: a.Withdrawal, Gate: a.Gate})
 	webhall.RegisterLoans(e, webhall.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Gate: a.Gate},
 		webhall.LoanDeps{Loan: a.Loan})
+	webhall.RegisterHelp(e, webhall.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Gate: a.Gate}, a.KB)
 	if a.WeChat != nil {
 		a.WeChat.Register(e)
+		a.WeChat.RegisterStaff(e, wechat.StaffDeps{Identity: a.Identity, Access: a.Access})
 	}
 	if a.SMS12329 != nil {
 		a.SMS12329.Register(e)
 	}
 	a.Hotline.Register(e)
+	bankhook.Register(e, bankhook.Deps{Key: a.Config.BankCallbackKey, Result: a.Withdrawal.PaymentResult, Log: a.Log})
 	a.Hotline.RegisterStaff(e, hotline12329.StaffDeps{Identity: a.Identity, Access: a.Access})
 	unithall.Register(e, unithall.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Bank: a.Bank, Demo: a.Config.Demo, Gate: a.Gate})
 	admin.Register(e, console.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Policy: a.Policy,
-		Dates: a.Dates, Gate: a.Gate, Notify: a.Notify, Changes: a.Changes, Withdrawal: a.Withdrawal, Loan: a.Loan, Notices: a.Notices, DB: a.DB})
+		Dates: a.Dates, Gate: a.Gate, Notify: a.Notify, Changes: a.Changes, Withdrawal: a.Withdrawal, Loan: a.Loan, Notices: a.Notices, DB: a.DB,
+		KB: a.KB, WorkOrders: a.WorkOrders})
 	a.Kiosk.Register(e)
 	a.Gov.Register(e)
 	appapi.Register(e, appapi.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Notices: a.Notices, Gate: a.Gate})
 	appapi.RegisterWithdrawals(e, appapi.WithdrawalDeps{Identity: a.Identity, Withdrawal: a.Withdrawal, Gate: a.Gate})
 	appapi.RegisterLoans(e, appapi.LoanDeps{Identity: a.Identity, Loan: a.Loan, Gate: a.Gate})
+	appapi.RegisterKB(e, appapi.KBDeps{KB: a.KB, Gate: a.Gate})
 	unitapi.Register(e, unitapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Gate: a.Gate})
 	staffapi.Register(e, staffapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Notify: a.Notify})
 	staffapi.RegisterWithdrawals(e, staffapi.WithdrawalDeps{Identity: a.Identity, Access: a.Access, Audit: a.Audit, Withdrawal: a.Withdrawal})
@@ -342,6 +384,9 @@ func (a *App) Close() error {
 	var errList []error
 	if a.SMS12329 != nil { // its background loop uses the store
 		a.SMS12329.Stop()
+	}
+	if a.NoticeQueue != nil { // its background loop uses the store
+		a.NoticeQueue.Stop()
 	}
 	if a.Gate != nil { // flushes its statistics to the database first
 		errList = append(errList, a.Gate.Close())

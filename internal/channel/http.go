@@ -22,6 +22,10 @@ var templateFS embed.FS
 
 var refusedPage = template.Must(template.ParseFS(templateFS, "templates/refused.html"))
 
+// The refusal page's inline style block is admitted by the web kit's
+// Content-Security-Policy by its hash.
+var _ = web.AllowInlineStyles([]byte(refusedPage.Tree.Root.String()))
+
 // Middleware gates the routes it wraps as item on channel: switch, business
 // hours and admission, then counts the request and its outcome. Put it on
 // each route of a channel adapter, e.g.

@@ -33,8 +33,9 @@ GJJ_REDIS, after applying pending migrations and seeding the platform's base
 data (policy defaults, code tables, business date, center ledger accounts).
 
 Routes: / (landing page), /web/, /unit/, /admin/, /api/ops/v1 (with
-GJJ_OPS_TOKEN), GET /healthz (process up), GET /readyz (database and Redis
-reachable, 503 naming the failing part otherwise), GET /metrics (Prometheus).
+GJJ_OPS_TOKEN), GET /healthz (process up), GET /readyz (200 "ready" when the
+database and Redis answer, 200 "degraded" when only Redis does not, 503 naming
+the database when it does not), GET /metrics (Prometheus).
 
 SIGTERM or SIGINT stops accepting connections and lets requests in flight
 finish (up to 25 s) before exiting.

@@ -40,6 +40,12 @@ type Payments interface {
 	// serial the bank has seen is accepted again and executes nothing new.
 	// ErrPaymentUnavailable when the bank cannot be reached (send again later).
 	Pay(ctx context.Context, o PaymentOrder) error
+	// Query asks the bank for the result of the instruction with the serial
+	// (付款结果查询), for when its callback never arrived: the result once
+	// the bank has executed it; ErrPaymentPending while the bank still
+	// works on it; ErrUnknownPayment when the bank never received it (send
+	// it again); ErrPaymentUnavailable when the bank cannot be reached.
+	Query(ctx context.Context, serial string) (PaymentResult, error)
 }
 
 // PaymentCallback receives the bank's payment results (the withdrawal core's
@@ -51,19 +57,27 @@ var (
 	ErrPaymentUnavailable = errs.New(errs.Unavailable, "exchange.payment_unavailable", "银行付款服务暂不可用，付款指令将稍后重发")
 	ErrBadPaymentOrder    = errs.New(errs.Invalid, "exchange.bad_payment_order", "付款指令不完整")
 	ErrUnknownPayment     = errs.New(errs.NotFound, "exchange.unknown_payment", "银行未收到该付款指令")
+	ErrPaymentPending     = errs.New(errs.Conflict, "exchange.payment_pending", "银行仍在处理该付款指令")
 )
 
 // PaymentSimulator is an in-process settlement bank for payouts (embedded
 // default, demos, tests). By default every instruction is paid at once: the
 // result is delivered to the callback before Pay returns (the bank's callback
 // arriving right after it accepted the instruction). Hold keeps results back
-// until Deliver; FailCard makes payments to a card fail; Down makes Pay
-// answer ErrPaymentUnavailable. Safe for concurrent use.
+// until Deliver (the callback that never arrives unless asked: Query still
+// answers the result); Drop loses instructions that Pay accepted (the bank
+// never got them: Query answers ErrUnknownPayment); Stall keeps new
+// instructions unexecuted (Query answers ErrPaymentPending) until
+// Stall(false); FailCard makes payments to a card fail; Down makes Pay and
+// Query answer ErrPaymentUnavailable. Safe for concurrent use.
 type PaymentSimulator struct {
 	mu       sync.Mutex
 	callback PaymentCallback
 	hold     bool
 	down     bool
+	drop     bool
+	stall    bool
+	queries  int
 	failing  map[string]string // card → reason
 	orders   map[string]PaymentOrder
 	seq      []string // serials in order of arrival
@@ -129,17 +143,20 @@ func (s *PaymentSimulator) Pay(ctx context.Context, o PaymentOrder) error {
 		s.mu.Unlock()
 		return ErrPaymentUnavailable
 	}
+	if s.drop {
+		s.mu.Unlock()
+		return nil // accepted, then lost on the bank's side
+	}
 	if _, seen := s.orders[o.Serial]; !seen {
 		s.orders[o.Serial] = o
 		s.seq = append(s.seq, o.Serial)
-		r := PaymentResult{Serial: o.Serial, Paid: true}
-		if why, ok := s.failing[o.PayeeCard]; ok {
-			r = PaymentResult{Serial: o.Serial, Reason: why}
-		} else {
-			s.bankSeq++
-			r.BankSerial = fmt.Sprintf("SIM%012d", s.bankSeq)
+		if !s.stall {
+			s.execute(o)
 		}
-		s.results[o.Serial] = r
+	}
+	if _, done := s.results[o.Serial]; !done {
+		s.mu.Unlock()
+		return nil // stalled: the bank works on it
 	}
 	hold := s.hold
 	s.mu.Unlock()
@@ -152,6 +169,69 @@ func (s *PaymentSimulator) Pay(ctx context.Context, o PaymentOrder) error {
 	// platform sending the instruction again), not a refusal of Pay.
 	_ = s.Deliver(ctx, o.Serial)
 	return nil
+}
+
+// execute decides an instruction's result (s.mu held).
+func (s *PaymentSimulator) execute(o PaymentOrder) {
+	r := PaymentResult{Serial: o.Serial, Paid: true}
+	if why, ok := s.failing[o.PayeeCard]; ok {
+		r = PaymentResult{Serial: o.Serial, Reason: why}
+	} else {
+		s.bankSeq++
+		r.BankSerial = fmt.Sprintf("SIM%012d", s.bankSeq)
+	}
+	s.results[o.Serial] = r
+}
+
+// Drop makes the bank lose the instructions Pay accepts (true) or keep them
+// again (false).
+func (s *PaymentSimulator) Drop(drop bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drop = drop
+}
+
+// Stall keeps new instructions unexecuted (true); Stall(false) executes the
+// waiting ones (their results are delivered only on Deliver, a resend or
+// Query).
+func (s *PaymentSimulator) Stall(stall bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stall = stall
+	if stall {
+		return
+	}
+	for _, serial := range s.seq {
+		if _, done := s.results[serial]; !done {
+			s.execute(s.orders[serial])
+		}
+	}
+}
+
+// Queries is how many times Query was called.
+func (s *PaymentSimulator) Queries() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.queries
+}
+
+// Query implements Payments: the result of an executed instruction (also
+// in Hold mode, where its callback is never delivered).
+func (s *PaymentSimulator) Query(_ context.Context, serial string) (PaymentResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queries++
+	if s.down {
+		return PaymentResult{}, ErrPaymentUnavailable
+	}
+	if _, seen := s.orders[serial]; !seen {
+		return PaymentResult{}, ErrUnknownPayment.With("serial", serial)
+	}
+	r, done := s.results[serial]
+	if !done {
+		return PaymentResult{}, ErrPaymentPending.With("serial", serial)
+	}
+	return r, nil
 }
 
 // Deliver sends the result of the instruction to the callback (again, if it

@@ -78,6 +78,7 @@ type Authorization struct {
 type Registry struct {
 	db    *db.DB
 	audit *audit.Log
+	seal  *signing.Sealer // nil: keys stored as issued (tests of older rows)
 }
 
 // New returns the registry stored in d.
@@ -119,9 +120,13 @@ func (r *Registry) Register(ctx context.Context, id, name string, kinds []string
 	if err != nil {
 		return "", err
 	}
+	stored, err := r.sealKey(key, id)
+	if err != nil {
+		return "", err
+	}
 	err = r.db.InTx(ctx, func(tx *db.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO gov_agency (id, name, secret, kinds, status, created_by, created_at) VALUES (?, ?, ?, ?, 'active', ?, ?)`,
-			id, name, key, strings.Join(ks, ","), by, db.Now())
+			id, name, stored, strings.Join(ks, ","), by, db.Now())
 		if db.IsDuplicate(err) {
 			return ErrExists.With("id", id)
 		}
@@ -149,7 +154,7 @@ func (r *Registry) Key(ctx context.Context, id string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read agency key: %w", err)
 	}
-	return []byte(key), nil
+	return r.openKey(key, id)
 }
 
 // Get returns an agency (gov.not_found).

@@ -49,7 +49,9 @@ const (
 )
 
 // Errors of login. A wrong login name, password or code all give
-// ErrBadCredentials so callers cannot tell which factor failed.
+// ErrBadCredentials so callers cannot tell which factor failed. Staff and
+// agent logins (TOTP) answer kv.unavailable while the key-value store that
+// guards TOTP replays is away; that is not counted as a failure.
 var (
 	ErrBadCredentials = errs.New(errs.Unauthenticated, "identity.bad_credentials", "用户名、密码或动态口令不正确")
 	ErrLocked         = errs.New(errs.Unauthenticated, "identity.locked", "连续登录失败次数过多，账户已暂时锁定，请 15 分钟后再试")
@@ -179,7 +181,12 @@ func (s *Service) verify(ctx context.Context, c credentialRow, password, code st
 		return fmt.Errorf("check password: %w", err)
 	}
 	if ok && needTOTP {
-		ok = s.checkTOTP(ctx, c.ID, c.TOTPSecret, code, now)
+		// The replay guard lives in the key-value store: while it is away
+		// the login is refused as unavailable (fail closed), not counted
+		// as a wrong code, so an outage never locks credentials.
+		if ok, err = s.checkTOTP(ctx, c.ID, c.TOTPSecret, code, now); err != nil {
+			return err
+		}
 	}
 	if !ok {
 		locked, err := s.countFailure(ctx, c.ID, now)
@@ -221,16 +228,17 @@ func (s *Service) countFailure(ctx context.Context, credID int64, now time.Time)
 
 // checkTOTP validates a 6-digit code (±1 step of 30 s) and refuses a code
 // whose time step was already used by this credential (replay guard in kv).
-func (s *Service) checkTOTP(ctx context.Context, credID int64, secret, code string, now time.Time) bool {
+// The error is the key-value store's (kv.unavailable) when the guard cannot
+// be checked.
+func (s *Service) checkTOTP(ctx context.Context, credID int64, secret, code string, now time.Time) (bool, error) {
 	if secret == "" {
-		return false
+		return false, nil
 	}
 	step, ok := totpStep(secret, code, now)
 	if !ok {
-		return false
+		return false, nil
 	}
-	fresh, err := s.claimTOTPStep(ctx, credID, step)
-	return err == nil && fresh
+	return s.claimTOTPStep(ctx, credID, step)
 }
 
 // totpPeriod is the TOTP time step in seconds.

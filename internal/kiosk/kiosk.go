@@ -54,6 +54,7 @@ type Kiosk struct {
 type Registry struct {
 	db    *db.DB
 	audit *audit.Log
+	seal  *signing.Sealer // nil: keys stored as issued (tests of older rows)
 }
 
 // New returns the registry stored in d.
@@ -77,9 +78,13 @@ func (r *Registry) Register(ctx context.Context, id, branch, name, by string) (s
 	if err != nil {
 		return "", err
 	}
+	stored, err := r.sealKey(key, id)
+	if err != nil {
+		return "", err
+	}
 	err = r.db.InTx(ctx, func(tx *db.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO kiosk_device (id, branch, name, secret, status, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, branch, name, key, StatusActive, by, db.Now())
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, branch, name, stored, StatusActive, by, db.Now())
 		if db.IsDuplicate(err) {
 			return ErrExists.With("id", id)
 		}
@@ -107,7 +112,7 @@ func (r *Registry) Key(ctx context.Context, id string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read kiosk key: %w", err)
 	}
-	return []byte(key), nil
+	return r.openKey(key, id)
 }
 
 // Get returns a kiosk (ErrNotFound).

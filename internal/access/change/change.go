@@ -63,11 +63,12 @@ const (
 	KindCapacity     Kind = "capacity"      // a channel × item class admission capacity
 	KindNotice       Kind = "notice"        // publishing a public notice
 	KindRoleGrant    Kind = "role_grant"    // granting or revoking a staff role
+	KindKBArticle    Kind = "kb_article"    // publishing, revising or withdrawing a knowledge-base article (kb.go)
 )
 
 // Kinds lists the kinds.
 func Kinds() []Kind {
-	return []Kind{KindParam, KindChannelState, KindItemSwitch, KindCapacity, KindNotice, KindRoleGrant}
+	return []Kind{KindParam, KindChannelState, KindItemSwitch, KindCapacity, KindNotice, KindRoleGrant, KindKBArticle}
 }
 
 func (k Kind) valid() bool {
@@ -116,7 +117,7 @@ const (
 // (policy.invalid_value, policy.percent_*, notice.bad_*, date.syntax…) and
 // access.ErrForbidden.
 var (
-	ErrBadKind         = errs.New(errs.Invalid, "change.bad_kind", "变更类型应为 param、channel_state、item_switch、capacity、notice 或 role_grant")
+	ErrBadKind         = errs.New(errs.Invalid, "change.bad_kind", "变更类型应为 param、channel_state、item_switch、capacity、notice、role_grant 或 kb_article")
 	ErrFieldRequired   = errs.New(errs.Invalid, "change.field_required", "缺少必填项")
 	ErrFieldNotAllowed = errs.New(errs.Invalid, "change.field_not_allowed", "该类变更不接受此项")
 	ErrBackdated       = errs.New(errs.Invalid, "change.backdated", "生效日期不能早于当前营业日期")
@@ -185,6 +186,12 @@ type Input struct {
 	Role    string `json:"role,omitempty"`
 	Domain  string `json:"domain,omitempty"`
 	Action  string `json:"action,omitempty"`
+
+	// kb_article: action "publish", "revise" or "withdraw"; article is the
+	// id to revise or withdraw; title, body, category (kb categories) and
+	// channels as for notices, plus search keywords (kb.go).
+	Article  int64    `json:"article,omitempty"`
+	Keywords []string `json:"keywords,omitempty"`
 }
 
 // DiffLine is one changed value, before → after, as people write it.

@@ -91,6 +91,8 @@ func (in *inputs) make(t *testing.T, kind change.Kind) change.Input {
 		return change.Input{Kind: kind, Channel: "app", ItemClass: "query", RatePerS: &rate, Burst: &burst, EffectiveFrom: eff}
 	case change.KindNotice:
 		return change.Input{Kind: kind, Title: fmt.Sprintf("测试公告 %d", n), Body: "正文", Category: "notice"}
+	case change.KindKBArticle:
+		return change.Input{Kind: kind, Action: "publish", Title: fmt.Sprintf("测试文章 %d", n), Body: "正文", Category: "general"}
 	case change.KindRoleGrant:
 		role := []string{"hotline_agent", "auditor", "channel_admin"}[n%3]
 		held, err := access.HasGrant(context.Background(), in.a.DB, access.Grant{Subject: "staff:reviewer", Role: "role:" + role, Domain: access.Center})
@@ -116,6 +118,7 @@ var (
 		change.KindCapacity:     {access.RoleChannelAdmin},
 		change.KindNotice:       {access.RoleParamMaker, access.RoleChannelAdmin},
 		change.KindRoleGrant:    {access.RoleSysadmin},
+		change.KindKBArticle:    {access.RoleParamMaker, access.RoleChannelAdmin},
 	}
 	checkers = map[change.Kind][]string{
 		change.KindParam:        {access.RoleParamChecker},
@@ -124,6 +127,7 @@ var (
 		change.KindCapacity:     {access.RoleParamChecker},
 		change.KindNotice:       {access.RoleParamChecker},
 		change.KindRoleGrant:    {access.RoleParamChecker, access.RoleSysadmin},
+		change.KindKBArticle:    {access.RoleParamChecker},
 	}
 )
 
@@ -526,7 +530,7 @@ func mine(t *testing.T, a *app.App) state {
 	t.Helper()
 	ctx := context.Background()
 	s := state{counts: map[string]int64{}}
-	for _, table := range []string{"policy_param", "casbin_rule", "notice", "change_request"} {
+	for _, table := range []string{"policy_param", "casbin_rule", "notice", "kb_article", "change_request"} {
 		var n int64
 		if err := a.DB.GetContext(ctx, &n, "SELECT COUNT(*) FROM "+table); err != nil {
 			t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"gjj/internal/access"
 	"gjj/internal/audit"
 	"gjj/internal/channel/catalog"
+	"gjj/internal/kb"
 	"gjj/internal/notice"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/db"
@@ -45,6 +46,9 @@ type payload struct {
 	Role    string `json:"role,omitempty"`
 	Domain  string `json:"domain,omitempty"`
 	Action  string `json:"action,omitempty"`
+
+	Article  int64    `json:"article,omitempty"` // kb_article (kb.go)
+	Keywords []string `json:"keywords,omitempty"`
 }
 
 func (p payload) grant() access.Grant {
@@ -71,6 +75,7 @@ var kindFields = map[Kind][]string{
 	KindCapacity:     {"channel", "item_class", "rate_per_s", "burst", "effective_from", "reason"},
 	KindNotice:       {"title", "body", "category", "channels", "publish_at", "expires_at", "reason"},
 	KindRoleGrant:    {"subject", "role", "domain", "action", "reason"},
+	KindKBArticle:    {"action", "article", "title", "body", "category", "keywords", "channels", "reason"},
 }
 
 // present lists the fields of in that are set, in a fixed order.
@@ -86,6 +91,7 @@ func present(in Input) []string {
 		{"title", in.Title != ""}, {"body", in.Body != ""}, {"category", in.Category != ""},
 		{"channels", in.Channels != nil}, {"publish_at", in.PublishAt != ""}, {"expires_at", in.ExpiresAt != ""},
 		{"subject", in.Subject != ""}, {"role", in.Role != ""}, {"domain", in.Domain != ""}, {"action", in.Action != ""},
+		{"article", in.Article != 0}, {"keywords", in.Keywords != nil},
 	} {
 		if f.set {
 			out = append(out, f.name)
@@ -148,6 +154,8 @@ func (s *Service) prepare(ctx context.Context, actor string, in Input) (*prepare
 		err = s.prepareNotice(in, pr)
 	case KindRoleGrant:
 		err = s.prepareRoleGrant(ctx, actor, in, pr)
+	case KindKBArticle:
+		err = s.prepareKB(ctx, in, pr)
 	}
 	if err != nil {
 		return nil, err
@@ -466,6 +474,8 @@ func (s *Service) current(ctx context.Context, q db.Querier, kind Kind, p payloa
 			return "", err
 		}
 		return granted, nil
+	case KindKBArticle:
+		return kb.State(ctx, q, p.Article)
 	}
 	return "", nil
 }
@@ -545,6 +555,8 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, kind Kind, p payload, r 
 		return s.sync.changed, s.d.Policy.AddVersion(ctx, tx, v)
 	case KindNotice:
 		return nil, s.publish(ctx, tx, p, r)
+	case KindKBArticle:
+		return nil, s.applyKB(ctx, tx, p, r, checker)
 	case KindRoleGrant:
 		g := p.grant()
 		act := "access.grant"
@@ -725,6 +737,8 @@ func describe(kind Kind, p payload, eff *date.Date) (string, map[string]any) {
 			verb = "收回"
 		}
 		return fmt.Sprintf("角色授权：%s %s 角色 %s", verb, p.Subject, strings.TrimPrefix(p.Role, "role:")), c
+	case KindKBArticle:
+		return describeKB(p, c)
 	}
 	return string(kind), c
 }

@@ -14,7 +14,6 @@ import (
 	"gjj/internal/platform/bizdate"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/db"
-	"gjj/internal/platform/dbtest"
 	"gjj/internal/platform/money"
 	"gjj/internal/platform/reqctx"
 	"gjj/internal/policy"
@@ -23,13 +22,17 @@ import (
 // Benchmarks report ops/s so `make bench` (cmd/benchreport) can print each
 // figure next to its ceiling from the same run, plus employees/s:
 //
-//	RemittancePost  generate + pay one 汇缴 bill of a unit of 10,000 employees
-//	                (read the roster, 10,000 bill lines, 10,000-line ledger entry,
-//	                10,000 paid-through updates, receipt, audit: one bill per op)
-//	RawBulkInsert   the ceiling: one transaction inserting the same 10,000
+//	RemittancePost  generate + pay one 汇缴 bill of a unit of n employees
+//	                (read the roster, n bill lines, an n-line ledger entry,
+//	                n paid-through updates, receipt, audit: one bill per op)
+//	RawBulkInsert   the ceiling: one transaction inserting the same n
 //	                (account id, amount) rows with multi-row INSERTs
 //
-// Pair: 'RemittancePost=RawBulkInsert:remittance posting (10,000 employees) vs raw bulk insert of 10,000 rows'.
+// Sub-benchmarks are <backend>/n=<size> for each size of GJJ_BENCH_EMPLOYEES
+// (comma-separated, default "10000,100000"), so the report shows how the
+// figure grows when the unit grows ×10.
+//
+// Pair: 'RemittancePost=RawBulkInsert:remittance posting vs raw bulk insert of the same rows'.
 //
 // Where a RemittancePost op goes (profiled): about half is the ledger's
 // 10,001-line entry — on MariaDB mostly its one UPDATE per touched account
@@ -37,15 +40,14 @@ import (
 // of 500), the roster and posting reads (one statement each) and the
 // paid-through updates (IN lists of 1,000).
 
-const rmBenchEmployees = 10_000
-
-func rmBackends(b *testing.B, f func(b *testing.B, d *db.DB)) {
-	b.Run("sqlite", func(b *testing.B) { f(b, dbtest.SQLite(b)) })
-	b.Run("mysql", func(b *testing.B) { f(b, dbtest.MySQL(b)) })
+// rmBackends runs f on a fresh database of each backend for each size of
+// GJJ_BENCH_EMPLOYEES (default 10,000 and 100,000).
+func rmBackends(b *testing.B, f func(b *testing.B, d *db.DB, n int)) {
+	sizedBackends(b, "GJJ_BENCH_EMPLOYEES", []int{10_000, 100_000}, f)
 }
 
 func BenchmarkRemittancePost(b *testing.B) {
-	rmBackends(b, func(b *testing.B, d *db.DB) {
+	rmBackends(b, func(b *testing.B, d *db.DB, rmBenchEmployees int) {
 		ctx := reqctx.WithActor(context.Background(), reqctx.Actor{ID: "staff:bench", Channel: "counter"})
 		a := audit.New(d)
 		pol := policy.New(d)
@@ -102,18 +104,21 @@ func BenchmarkRemittancePost(b *testing.B) {
 		}
 		sec := b.Elapsed().Seconds()
 		b.ReportMetric(float64(b.N)/sec, "ops/s")
-		b.ReportMetric(float64(b.N)*rmBenchEmployees/sec, "employees/s")
+		b.ReportMetric(float64(b.N*rmBenchEmployees)/sec, "employees/s")
 	})
 }
 
 func BenchmarkRawBulkInsert(b *testing.B) {
-	rmBackends(b, func(b *testing.B, d *db.DB) {
+	rmBackends(b, func(b *testing.B, d *db.DB, rmBenchEmployees int) {
 		ctx := context.Background()
 		if _, err := d.ExecContext(ctx, `CREATE TABLE bench_bulk_raw (account_id BIGINT NOT NULL, amount_fen BIGINT NOT NULL)`); err != nil {
 			b.Fatal(err)
 		}
 		const batch = 1000
-		q := `INSERT INTO bench_bulk_raw (account_id, amount_fen) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", batch), ",")
+		insert := func(rows int) string {
+			return `INSERT INTO bench_bulk_raw (account_id, amount_fen) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", rows), ",")
+		}
+		q := insert(batch)
 		args := make([]any, 0, 2*batch)
 		b.ReportAllocs()
 		b.ResetTimer()
@@ -124,10 +129,15 @@ func BenchmarkRawBulkInsert(b *testing.B) {
 			}
 			for start := 0; start < rmBenchEmployees; start += batch {
 				args = args[:0]
-				for k := start; k < start+batch; k++ {
+				end := min(start+batch, rmBenchEmployees)
+				for k := start; k < end; k++ {
 					args = append(args, int64(k+1), int64(240000))
 				}
-				if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				stmt := q
+				if end-start < batch {
+					stmt = insert(end - start)
+				}
+				if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -137,6 +147,6 @@ func BenchmarkRawBulkInsert(b *testing.B) {
 		}
 		sec := b.Elapsed().Seconds()
 		b.ReportMetric(float64(b.N)/sec, "ops/s")
-		b.ReportMetric(float64(b.N)*rmBenchEmployees/sec, "employees/s")
+		b.ReportMetric(float64(b.N*rmBenchEmployees)/sec, "employees/s")
 	})
 }

@@ -707,6 +707,9 @@ func (s *Service) postBillTx(ctx context.Context, tx *db.Tx, u *Unit, b *Bill, r
 	if e.Replayed {
 		return ErrBillStatus.Wrap(fmt.Errorf("%w: %s", errBillPostedTwin, serial)).With("id", b.ID)
 	}
+	if err := s.creditNoticesTx(ctx, tx, e, lines); err != nil { // queued, sent after commit (credited.go)
+		return err
+	}
 	now := db.Now()
 	var bankSerial *string
 	if r != nil {

@@ -235,7 +235,12 @@ func Evaluate(doc *rules.Doc, r *rules.Reason, f Facts, in Input) *Evaluation {
 		}
 	}
 
+	heir := in.Counter != nil && in.Counter.HeirName != ""
 	switch {
+	case heir && !r.HeirPayee:
+		add("bank_card", Fail, "%s不能由继承人代为领取，收款银行卡须为本人已登记的银行卡", r.Name)
+	case heir:
+		add("bank_card", Review, "收款人为继承人或受遗赠人%s（银行卡尾号 %s），须核对继承权证明与收款账户", in.Counter.HeirName, tail(in.BankCard))
 	case f.BankCard == "":
 		add("bank_card", Fail, "账户没有登记银行卡，请先完成银行卡实名认证")
 	case in.BankCard != f.BankCard:
@@ -283,9 +288,22 @@ func Evaluate(doc *rules.Doc, r *rules.Reason, f Facts, in Input) *Evaluation {
 
 	// What only staff can decide.
 	level := 0
-	if len(r.Materials) > 0 {
+	switch {
+	case in.Counter != nil:
+		// The counter has collected and checked the materials
+		// (FileAtCounter refuses a missing one); a reviewer other than the
+		// filer still decides.
+		if len(r.Materials) > 0 {
+			add("materials", Pass, "柜面已收取并核验材料：%s", strings.Join(r.Materials, "、"))
+		}
+		add("counter", Review, "柜面代办申请（受理人 %s），须由受理人以外的审核人员审核", in.Counter.FiledBy)
+		level = 1
+	case len(r.Materials) > 0:
 		add("materials", Review, "须人工审核材料：%s", strings.Join(r.Materials, "、"))
 		level = 1
+	}
+	if heir {
+		level = max(level, 1)
 	}
 	if !r.AutoApprove {
 		add("auto_approve", Review, "%s须经人工审核", r.Name)

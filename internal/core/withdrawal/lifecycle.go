@@ -96,7 +96,10 @@ func reviewComment(c string, required bool) (string, error) {
 // instruction sent (see Submit); one that needs four eyes moves to 待终审.
 // The 终审 reviewer must differ from the 初审 reviewer (ErrFourEyes).
 //
-// Errors: ErrNotFound, ErrStatus, ErrFourEyes, ErrCommentRequired (comment
+// An application filed at the counter (FileAtCounter) is never approved by
+// the staff member who filed it (ErrFilerReviews).
+//
+// Errors: ErrNotFound, ErrStatus, ErrFourEyes, ErrFilerReviews, ErrCommentRequired (comment
 // over 200 characters), withdrawal.account_status (frozen or closed since),
 // ledger.insufficient_funds (the balance fell below the amount since),
 // deposit interest errors for 销户, store errors.
@@ -111,6 +114,10 @@ func (s *Service) Approve(ctx context.Context, id int64, reviewer, comment strin
 		app, err := s.load(ctx, tx, "id = ?", true, id)
 		if err != nil {
 			return err
+		}
+		if filer := counterFiler(app); filer != "" && strings.EqualFold(strings.TrimSpace(reviewer), filer) &&
+			(app.Status == StatusPendingReview || app.Status == StatusPendingFinal) {
+			return ErrFilerReviews.With("filed_by", filer)
 		}
 		now := db.Now()
 		switch {

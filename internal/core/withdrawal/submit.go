@@ -61,12 +61,28 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, key string,
 	if p == nil || p.Kind != "person" {
 		return nil, ErrNotPerson
 	}
+	in.Counter = nil // only staff file at the counter (FileAtCounter)
+	return s.submit(ctx, key, in, filing{personID: p.SubjectID, stepUp: func(code string) error {
+		return s.d.StepUp.StepUp(ctx, p, code)
+	}})
+}
+
+// filing is who files an application: the person themselves (stepUp checks
+// their code) or staff at the counter for the account accountNo (no step-up:
+// the staff session is TOTP-authenticated and the person is present).
+type filing struct {
+	personID  int64
+	accountNo string
+	stepUp    func(code string) error
+}
+
+func (s *Service) submit(ctx context.Context, key string, in Input, fl filing) (*Receipt, error) {
 	if !keyPattern.MatchString(key) {
 		return nil, ErrIdempotencyKey
 	}
 	in = normalize(in)
 	hash := fingerprint(in)
-	if r, err := s.replay(ctx, p.SubjectID, key, hash); r != nil || err != nil {
+	if r, err := s.replay(ctx, fl.personID, key, hash); r != nil || err != nil {
 		return r, err
 	}
 	today, err := s.d.Dates.Today(ctx)
@@ -84,7 +100,17 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, key string,
 	if err := checkInput(rs, in); err != nil {
 		return nil, err
 	}
-	emp, err := s.d.Deposit.PersonAccount(ctx, p.SubjectID)
+	if in.Counter != nil {
+		if err := checkCounter(rs, in); err != nil {
+			return nil, err
+		}
+	}
+	var emp *deposit.Employee
+	if fl.accountNo != "" {
+		emp, err = s.d.Deposit.Employee(ctx, fl.accountNo)
+	} else {
+		emp, err = s.d.Deposit.PersonAccount(ctx, fl.personID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +118,7 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, key string,
 	if err != nil {
 		return nil, err
 	}
-	ext, err := s.outside(ctx, rs, p.SubjectID, emp.IDNumber, today, in)
+	ext, err := s.outside(ctx, rs, fl.personID, emp.IDNumber, today, in)
 	if err != nil {
 		return nil, err
 	}
@@ -107,12 +133,14 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, key string,
 	if err := s.preflight(ctx, doc, rs, emp.ID, in, today, pol, ext, 0); err != nil {
 		return nil, err
 	}
-	if err := s.d.StepUp.StepUp(ctx, p, in.SMSCode); err != nil {
-		// A concurrent twin of this request may have used the code.
-		if r, rerr := s.replay(ctx, p.SubjectID, key, hash); r != nil || rerr != nil {
-			return r, rerr
+	if fl.stepUp != nil {
+		if err := fl.stepUp(in.SMSCode); err != nil {
+			// A concurrent twin of this request may have used the code.
+			if r, rerr := s.replay(ctx, fl.personID, key, hash); r != nil || rerr != nil {
+				return r, rerr
+			}
+			return nil, err
 		}
-		return nil, err
 	}
 
 	channel := reqctx.ActorOf(ctx).Channel
@@ -150,8 +178,12 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, key string,
 		}
 		now := db.Now()
 		status := StatusPendingReview
+		payee := a.Name
+		if in.Counter != nil && in.Counter.HeirName != "" {
+			payee = in.Counter.HeirName
+		}
 		app := &Application{PersonID: a.PersonID, AccountID: a.ID, AccountNo: a.AccountNo, Reason: rs.Key, ReasonName: rs.Name,
-			TQYY: rs.TQYY, Item: rs.Item, Type: string(rs.Type), Amount: ev.Amount, BankCard: in.BankCard, PayeeName: a.Name,
+			TQYY: rs.TQYY, Item: rs.Item, Type: string(rs.Type), Amount: ev.Amount, BankCard: in.BankCard, PayeeName: clip(payee, 64),
 			ContractNo: in.ContractNo, Checks: ev.Checks, Materials: rs.Materials, Status: status, ReviewLevel: ev.ReviewLevel,
 			Channel: channel, RulesFrom: rulesFrom, SubmittedOn: today, DeadlineOn: addWorkingDays(today, doc.Review.DecisionWorkingDays),
 			SubmittedAt: now, UpdatedAt: now, Fields: in}
@@ -175,8 +207,17 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, key string,
 			return err
 		}
 		id = app.ID
-		if err := s.event(ctx, tx, app, "submit", "", nil, map[string]any{"account_no": app.AccountNo, "reason": app.Reason,
-			"amount_fen": int64(app.Amount), "review_level": app.ReviewLevel, "card": maskCard(app.BankCard)}); err != nil {
+		after := map[string]any{"account_no": app.AccountNo, "reason": app.Reason,
+			"amount_fen": int64(app.Amount), "review_level": app.ReviewLevel, "card": maskCard(app.BankCard)}
+		action := "submit"
+		if in.Counter != nil {
+			action = "counter_submit"
+			after["materials_checked"] = strings.Join(in.Counter.Materials, "、")
+			if in.Counter.HeirName != "" {
+				after["heir"] = in.Counter.HeirName
+			}
+		}
+		if err := s.event(ctx, tx, app, action, "", nil, after); err != nil {
 			return err
 		}
 		if ev.ReviewLevel == 0 {
@@ -190,7 +231,7 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, key string,
 	if err != nil {
 		release()
 		if errors.Is(err, errDuplicate) {
-			if r, rerr := s.replay(ctx, p.SubjectID, key, hash); r != nil || rerr != nil {
+			if r, rerr := s.replay(ctx, fl.personID, key, hash); r != nil || rerr != nil {
 				return r, rerr
 			}
 			return nil, errs.New(errs.Conflict, "withdrawal.pending", "该账户已有一笔正在办理的提取申请，请待其办结或撤销后再申请").
@@ -213,7 +254,7 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, key string,
 			return nil, err
 		}
 	}
-	r, err := s.replay(ctx, p.SubjectID, key, hash)
+	r, err := s.replay(ctx, fl.personID, key, hash)
 	if err == nil && r == nil {
 		err = fmt.Errorf("withdrawal %d: receipt not found after submission", id)
 	}

@@ -232,6 +232,25 @@ type Input struct {
 	ProofNo    string    `json:"proof_no,omitempty"`
 	CostFen    money.Fen `json:"cost_fen,omitempty"`
 	RepaidFen  money.Fen `json:"repaid_fen,omitempty"`
+	// Counter is what staff record when they file the application at the
+	// counter on the person's behalf (柜面代办, FileAtCounter); nil for an
+	// application the person submits (Submit ignores it).
+	Counter *CounterFiling `json:"counter,omitempty"`
+}
+
+// CounterFiling is the counter's part of an application filed by staff.
+type CounterFiling struct {
+	// FiledBy is the staff member who filed it (the session's subject); the
+	// same person may not review it.
+	FiledBy string `json:"filed_by"`
+	// Materials are the reason's required materials (their names as listed
+	// in withdraw.rules) that staff have seen and checked.
+	Materials []string `json:"materials_checked"`
+	// HeirName and HeirIDNumber: for a reason whose rules allow it
+	// (heir_payee, 死亡或宣告死亡) the payee is the heir or legatee
+	// (继承人、受遗赠人), paid to BankCard, which is then the heir's card.
+	HeirName     string `json:"heir_name,omitempty"`
+	HeirIDNumber string `json:"heir_id_number,omitempty"`
 }
 
 // Receipt is the answer to a submission (and, for a replayed
@@ -318,6 +337,8 @@ func ActionName(action string) string {
 	switch action {
 	case "submit":
 		return "提交申请"
+	case "counter_submit":
+		return "柜面代办受理"
 	case "resubmit":
 		return "补正后重新提交"
 	case "auto_approve":

@@ -64,12 +64,27 @@ type Config struct {
 	WeChatAESKey string `env:"GJJ_WECHAT_AES_KEY"`
 	// WeChatAPIBase is the WeChat API host (a forward proxy or a local fake).
 	WeChatAPIBase string `env:"GJJ_WECHAT_API_BASE" envDefault:"https://api.weixin.qq.com"`
+	// WeChatTemplates are the official account's template-message ids per
+	// notice: "deposit.credited=<id>,withdrawal.paid=<id>"; a notice without
+	// one is not sent on WeChat (see WeChatTemplateIDs).
+	WeChatTemplates string `env:"GJJ_WECHAT_TEMPLATES"`
+	// WeChatMenuFile is a JSON file with the custom menu (WeChat's "button"
+	// array); empty publishes the shipped default menu.
+	WeChatMenuFile string `env:"GJJ_WECHAT_MENU_FILE"`
+	// SecretKey is the master key (base64 of 32 bytes) that encrypts kiosk
+	// keys and agency secrets at rest; empty derives a development key and
+	// logs a warning. Never shown.
+	SecretKey string `env:"GJJ_SECRET_KEY"`
 	// SMSInboundKey is the HMAC key of the SMS gateway's 12329 webhooks
 	// (channels/sms12329); empty leaves the 12329 SMS channel off. Never shown.
 	SMSInboundKey string `env:"GJJ_SMS_INBOUND_KEY"`
 	// HotlineKey is the HMAC key of the 12329 call centre's requests
 	// (channels/hotline12329); empty leaves /api/hotline/v1 off. Never shown.
 	HotlineKey string `env:"GJJ_HOTLINE_KEY"`
+	// BankCallbackKey is the HMAC key of the settlement bank's payment-result
+	// callback POST /hooks/bank/payment-result (channels/bankhook); empty
+	// answers it 503 bank.callback_disabled. Never shown.
+	BankCallbackKey string `env:"GJJ_BANK_CALLBACK_KEY"`
 }
 
 // Load reads the configuration from the environment map (os.Environ as a map
@@ -140,7 +155,11 @@ func (c Config) Validate() error {
 	if err := c.validateWeChat(); err != nil {
 		return err
 	}
-	for _, k := range []struct{ name, key string }{{"GJJ_SMS_INBOUND_KEY", c.SMSInboundKey}, {"GJJ_HOTLINE_KEY", c.HotlineKey}} {
+	if err := c.validateExtras(); err != nil { // extras.go
+		return err
+	}
+	for _, k := range []struct{ name, key string }{{"GJJ_SMS_INBOUND_KEY", c.SMSInboundKey}, {"GJJ_HOTLINE_KEY", c.HotlineKey},
+		{"GJJ_BANK_CALLBACK_KEY", c.BankCallbackKey}} {
 		if k.key != "" && (len(k.key) < 16 || strings.ContainsFunc(k.key, func(r rune) bool { return r <= ' ' || r > '~' })) {
 			return fmt.Errorf("%s: want at least 16 printable ASCII characters without spaces, or empty to leave the channel off", k.name)
 		}

@@ -19,35 +19,55 @@ const CheckTimeout = 2 * time.Second
 
 // Check is one dependency the instance needs to serve traffic, e.g.
 // {Name: "database", Ping: db.PingContext}. Ping must honour ctx.
+//
+// Optional marks a dependency the instance can serve without, in a degraded
+// way (Redis: sessions fall back to the database, the gate to in-process
+// limiters): its failure makes /readyz answer "degraded" instead of 503, so
+// load balancers keep the instance.
 type Check struct {
-	Name string
-	Ping func(ctx context.Context) error
+	Name     string
+	Ping     func(ctx context.Context) error
+	Optional bool
 }
+
+// Readiness statuses of GET /readyz's 200 answer.
+const (
+	StatusReady    = "ready"    // every check answers
+	StatusDegraded = "degraded" // every required check answers, an optional one does not
+)
 
 // Health registers GET /healthz (200 {"status":"ok"} while the process is up)
 // and GET /readyz, which runs every check concurrently with CheckTimeout each:
-// all ok → 200 {"status":"ready","checks":{"<name>":"ok",…}}; any failure → 503
-// problem "platform.not_ready" whose "checks" member says "down: <short
-// error>" for each failing part (credentials in the error are masked).
-// GET /metrics is registered by New. Called once by the command wiring.
+// all ok → 200 {"status":"ready","checks":{"<name>":"ok",…}}; only optional
+// checks failing → 200 {"status":"degraded","checks":{…}}; a required check
+// failing → 503 problem "platform.not_ready". In both failure answers the
+// "checks" member says "down: <short error>" for each failing part
+// (credentials in the error are masked). GET /metrics is registered by New.
+// Called once by the command wiring.
 func Health(e *echo.Echo, checks ...Check) {
 	e.GET("/healthz", func(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
 	e.GET("/readyz", func(c echo.Context) error {
-		results, ok := runChecks(c.Request().Context(), checks)
-		if !ok {
+		results, required, optional := runChecks(c.Request().Context(), checks)
+		if !required {
 			return errs.New(errs.Unavailable, CodeNotReady, "服务尚未就绪，请稍后再试").With("checks", results)
 		}
+		status := StatusReady
+		if !optional {
+			status = StatusDegraded
+		}
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-		return c.JSON(http.StatusOK, map[string]any{"status": "ready", "checks": results})
+		return c.JSON(http.StatusOK, map[string]any{"status": status, "checks": results})
 	})
 }
 
-func runChecks(ctx context.Context, checks []Check) (map[string]string, bool) {
-	results := make(map[string]string, len(checks))
-	ok := true
+// runChecks reports each check's result and whether every required and every
+// optional check answered.
+func runChecks(ctx context.Context, checks []Check) (results map[string]string, required, optional bool) {
+	results = make(map[string]string, len(checks))
+	required, optional = true, true
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, ch := range checks {
@@ -58,7 +78,11 @@ func runChecks(ctx context.Context, checks []Check) (map[string]string, bool) {
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				ok = false
+				if ch.Optional {
+					optional = false
+				} else {
+					required = false
+				}
 				results[ch.Name] = "down: " + shortError(err)
 				return
 			}
@@ -66,7 +90,7 @@ func runChecks(ctx context.Context, checks []Check) (map[string]string, bool) {
 		}()
 	}
 	wg.Wait()
-	return results, ok
+	return results, required, optional
 }
 
 // ping runs one check with its own timeout; a panic or a hang counts as down.

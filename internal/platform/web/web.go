@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -44,6 +45,9 @@ type Options struct {
 	// Registry receives the HTTP metrics and is served at GET /metrics. When nil,
 	// New creates one holding the Go and process collectors too.
 	Registry *prometheus.Registry
+	// TrustedProxies are the peers whose X-Forwarded-Proto: https makes a
+	// request count as TLS (HSTS); nil means DefaultTrustedProxies.
+	TrustedProxies []netip.Prefix
 }
 
 // New returns an echo instance with the platform middleware, the problem+json
@@ -79,7 +83,7 @@ func New(opts Options) *echo.Echo {
 	e.Server.ReadHeaderTimeout = 10 * time.Second
 	e.Server.IdleTimeout = 120 * time.Second
 	e.HTTPErrorHandler = errorHandler(log)
-	e.Use(requestID, securityHeaders, observe(log, m), recoverer(log), bodyLimit(limit))
+	e.Use(requestID, secureHeaders(opts.TrustedProxies), observe(log, m), recoverer(log), bodyLimit(limit))
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	return e
 }
@@ -116,17 +120,6 @@ func newRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b[:])
-}
-
-// securityHeaders sets headers every response carries, error pages included.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
-		return next(c)
-	}
 }
 
 // observe renders the inner chain's error (so the status is final), then

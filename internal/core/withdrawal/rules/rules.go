@@ -165,6 +165,10 @@ type Reason struct {
 	// and is at most Review.AutoApproveMaxFen is approved and paid at once
 	// (实时办理); otherwise it goes to staff review.
 	AutoApprove bool `json:"auto_approve"`
+	// HeirPayee: at the counter the payee may be the account holder's heir
+	// or legatee (继承人、受遗赠人, 死亡或宣告死亡) instead of the holder's
+	// own card; staff check the inheritance proof at review.
+	HeirPayee bool `json:"heir_payee,omitempty"`
 }
 
 // Review holds the review settings.
@@ -177,6 +181,23 @@ type Review struct {
 	// DecisionWorkingDays is the decision deadline after acceptance (条例
 	// art. 25: 3 days), counted in working days (Monday to Friday).
 	DecisionWorkingDays int `json:"decision_working_days"`
+	// PaymentQueryMinutes: a payout whose bank result has not arrived this
+	// many minutes after its instruction was sent is asked for (付款结果查询)
+	// by the reconciliation (gjj eod, gjj withdrawals reconcile); 0 means
+	// DefaultPaymentQueryMinutes.
+	PaymentQueryMinutes int `json:"payment_query_minutes,omitempty"`
+}
+
+// DefaultPaymentQueryMinutes is the payment query timeout of a document
+// without one.
+const DefaultPaymentQueryMinutes = 30
+
+// PaymentQueryAfter is the payment query timeout in minutes.
+func (r Review) PaymentQueryAfter() int {
+	if r.PaymentQueryMinutes == 0 {
+		return DefaultPaymentQueryMinutes
+	}
+	return r.PaymentQueryMinutes
 }
 
 // Doc is the whole rule document.
@@ -242,6 +263,9 @@ func (d *Doc) validate() error {
 	}
 	if r.DecisionWorkingDays < 1 || r.DecisionWorkingDays > 30 {
 		return errors.New("review.decision_working_days（审批时限，工作日）须为 1 至 30")
+	}
+	if r.PaymentQueryMinutes < 0 || r.PaymentQueryMinutes > 7*24*60 {
+		return errors.New("review.payment_query_minutes（付款结果查询等待分钟数）须为 0 至 10080，0 为默认 30 分钟")
 	}
 	if len(d.Reasons) == 0 {
 		return errors.New("缺少 reasons（各提取原因的规则）")
@@ -437,7 +461,8 @@ func defaultDoc() Doc {
 	open := []string{"01", "02"}
 	return Doc{
 		// Example: up to 50,000 yuan approved at once, above 100,000 yuan 初审 + 终审.
-		Review: Review{AutoApproveMaxFen: yuan(50_000), FourEyesAboveFen: yuan(100_000), DecisionWorkingDays: 3},
+		Review: Review{AutoApproveMaxFen: yuan(50_000), FourEyesAboveFen: yuan(100_000), DecisionWorkingDays: 3,
+			PaymentQueryMinutes: DefaultPaymentQueryMinutes},
 		Reasons: map[string]*Reason{
 			"purchase": {Name: "购买住房", TQYY: "01", Item: "TQ-01", Type: Partial, Statuses: open,
 				PurchaseContract: true, ContractYears: 2, OncePerContract: true, Cap: Cap{Kind: CapContract},
@@ -461,7 +486,7 @@ func defaultDoc() Doc {
 			"emigrate": {Name: "出境定居、户口迁出", TQYY: "05", Item: "TQ-08", Type: Close, Statuses: open,
 				Cap: Cap{Kind: CapFull}, Fields: []string{FieldProofNo}, Materials: []string{"户口注销证明或出境定居证明"}},
 			"death": {Name: "死亡或宣告死亡", TQYY: "06", Item: "TQ-09", Type: Close, Statuses: open,
-				Cap: Cap{Kind: CapFull}, Fields: []string{FieldProofNo}, Materials: []string{"死亡证明", "继承权公证书或法院判决书"}},
+				Cap: Cap{Kind: CapFull}, Fields: []string{FieldProofNo}, Materials: []string{"死亡证明", "继承权公证书或法院判决书"}, HeirPayee: true},
 			"leave": {Name: "离职提取", TQYY: "99", Item: "TQ-10", Type: Close, Statuses: []string{"02"},
 				RequireSealed: true, Cap: Cap{Kind: CapFull}, AutoApprove: true},
 			"unemployment": {Name: "失业、低保、特困", TQYY: "99", Item: "TQ-11", Type: Partial, Statuses: open,
