@@ -85,6 +85,23 @@ func loadAll(t *testing.T) []doc {
 	return docs
 }
 
+// TestEveryFileParses: every YAML and JSON file under deploy/ parses (each
+// document of a multi-document file), and the files the deployment needs are
+// among them.
+func TestEveryFileParses(t *testing.T) {
+	files := map[string]bool{}
+	for _, d := range loadAll(t) {
+		files[filepath.ToSlash(d.file)] = true
+	}
+	for _, want := range []string{"docker-compose.yml", "prometheus/prometheus.yml", "prometheus/alerts.yml",
+		"grafana/gjj-channels.json", "k8s/deployment.yaml", "k8s/cronjob-eod.yaml", "k8s/job-migrate.yaml",
+		"k8s/secret.example.yaml", "k8s/kustomization.yaml"} {
+		if !files[want] {
+			t.Errorf("deploy/%s is missing or empty", want)
+		}
+	}
+}
+
 // get walks a path of map keys ("spec", "template", …) and list indexes.
 func get(v any, path ...any) any {
 	for _, p := range path {
@@ -148,8 +165,14 @@ func TestKubernetesManifests(t *testing.T) {
 			t.Errorf("no %s in deploy/k8s", kind)
 		}
 	}
+	apiVersions := map[string]string{"Namespace": "v1", "ConfigMap": "v1", "Secret": "v1", "Service": "v1",
+		"Deployment": "apps/v1", "HorizontalPodAutoscaler": "autoscaling/v2", "PodDisruptionBudget": "policy/v1",
+		"CronJob": "batch/v1", "Job": "batch/v1"}
 	for kind, ds := range objs {
 		for _, d := range ds {
+			if want, ok := apiVersions[kind]; !ok || str(d.v, "apiVersion") != want {
+				t.Errorf("%s: %s has apiVersion %q, want %q", d.file, kind, str(d.v, "apiVersion"), want)
+			}
 			if str(d.v, "metadata", "name") == "" {
 				t.Errorf("%s: %s without metadata.name", d.file, kind)
 			}
@@ -191,6 +214,20 @@ func TestKubernetesManifests(t *testing.T) {
 	for _, d := range objs["HorizontalPodAutoscaler"] {
 		if str(d.v, "spec", "scaleTargetRef", "kind") != "Deployment" || str(d.v, "spec", "scaleTargetRef", "name") != str(dep, "metadata", "name") {
 			t.Errorf("HPA %s does not scale the Deployment", str(d.v, "metadata", "name"))
+		}
+	}
+
+	// Day-end: one run at a time, for a named date (a retried Job must not close a second day).
+	for _, d := range objs["CronJob"] {
+		cmd := fmt.Sprint(get(d.v, "spec", "jobTemplate", "spec", "template", "spec", "containers", 0, "command"),
+			get(d.v, "spec", "jobTemplate", "spec", "template", "spec", "containers", 0, "args"))
+		if !strings.Contains(cmd, "gjj eod --date") || str(d.v, "spec", "concurrencyPolicy") != "Forbid" {
+			t.Errorf("CronJob %s: command %s, concurrencyPolicy %q", str(d.v, "metadata", "name"), cmd, str(d.v, "spec", "concurrencyPolicy"))
+		}
+	}
+	for _, d := range objs["Job"] {
+		if args := fmt.Sprint(get(d.v, "spec", "template", "spec", "containers", 0, "args")); args != "[migrate]" {
+			t.Errorf("Job %s runs %s, want gjj migrate", str(d.v, "metadata", "name"), args)
 		}
 	}
 

@@ -95,7 +95,15 @@ func (h *handler) accounts(c echo.Context) error {
 		return h.formError(c, err, "accounts", v)
 	}
 	q.Offset, q.Limit = (in.Page-1)*AccountPageSize, AccountPageSize
-	rows, total, err := h.d.Deposit.SearchEmployees(c.Request().Context(), q)
+	var (
+		rows  []deposit.Employee
+		total int
+	)
+	if sc := h.scopeOf(c); sc.Center {
+		rows, total, err = h.d.Deposit.SearchEmployees(c.Request().Context(), q)
+	} else {
+		rows, total, err = h.branchEmployees(c, sc, q) // scope.go
+	}
 	if err != nil {
 		return err
 	}
@@ -136,6 +144,9 @@ const statementLines = 20
 // account shows one account's record with ID number, mobile and bank card
 // masked and its latest postings; the read is audited (staff.read).
 func (h *handler) account(c echo.Context) error {
+	if ok, err := h.checkAccount(c); !ok || err != nil {
+		return err
+	}
 	return h.renderAccount(c, http.StatusOK, accountData{}, nil)
 }
 
@@ -144,6 +155,9 @@ func (h *handler) account(c echo.Context) error {
 // unmasked value is rendered; without a valid reason nothing is shown or
 // written. The answer is the page itself (no redirect), never cached.
 func (h *handler) reveal(c echo.Context) error {
+	if ok, err := h.checkAccount(c); !ok || err != nil {
+		return err
+	}
 	reason := strings.TrimSpace(c.FormValue("reason"))
 	d := accountData{Reason: reason}
 	if n := utf8.RuneCountInString(reason); n < 4 || n > 200 {

@@ -95,6 +95,9 @@ type Deps struct {
 	// WorkOrders are the 工单 of the hotline and other channels
 	// (workorders.go); nil leaves the page out.
 	WorkOrders *workorder.Service
+	// Devices are the kiosks, agencies and WeChat menu of the 终端与机构
+	// page (devices.go); a nil Devices.Kiosks leaves the page out.
+	Devices DevicesDeps
 }
 
 // Channel is the identity and audit channel of the console (柜面: staff).
@@ -116,7 +119,7 @@ var staticFS embed.FS
 // Register mounts the console on e under /admin/. Called once by the wiring
 // (admin.Register).
 func Register(e *echo.Echo, d Deps) {
-	h := &handler{d: d}
+	h := &handler{d: d, jobs: newJobs()}
 	csrf := csrfMiddleware()
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/admin/static/", http.FileServerFS(static))
@@ -159,6 +162,8 @@ func Register(e *echo.Echo, d Deps) {
 
 	page(http.MethodGet, "/admin/sms", h.sms)
 	page(http.MethodGet, "/admin/batch", h.batch)
+	page(http.MethodPost, "/admin/batch/eod", h.startEOD)
+	page(http.MethodPost, "/admin/batch/interest", h.startInterest)
 
 	page(http.MethodGet, "/admin/params", h.params)
 	page(http.MethodGet, "/admin/params/:key", h.param)
@@ -177,10 +182,14 @@ func Register(e *echo.Echo, d Deps) {
 	if d.WorkOrders != nil {
 		h.registerWorkOrders(page)
 	}
+	if d.Devices.Kiosks != nil {
+		h.registerDevices(page) // devices.go
+	}
 }
 
 type handler struct {
-	d Deps
+	d    Deps
+	jobs *jobs // batch jobs started here (batch_jobs.go)
 }
 
 // errCSRF answers a state-changing request without a valid CSRF token, or one
@@ -243,7 +252,7 @@ func (h *handler) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetRequest(req.WithContext(ctx))
 		c.Set(principalKey, p)
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-		ok, err := h.d.Access.Allowed(p.Subject, access.Center, c.Path(), req.Method)
+		ok, err := h.allowedPage(c, c.Path(), req.Method) // scope.go
 		if err != nil {
 			return fmt.Errorf("access check: %w", err)
 		}
@@ -333,7 +342,7 @@ func (h *handler) render(c echo.Context, status int, name string, v view) error 
 	v.CSRF, _ = c.Get("csrf").(string)
 	if p := principal(c); p != nil {
 		v.Staff = p
-		v.Roles = h.rolesOf(p.Subject)
+		v.Roles = h.rolesOf(p.Subject, h.scopeOf(c).Domain())
 		v.Nav = h.nav(c)
 		v.IdleSeconds = int(IdleTimeout().Seconds())
 	}

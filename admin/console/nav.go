@@ -41,6 +41,7 @@ var menu = []navGroup{
 	{"绩效分析", []navEntry{{"/admin/analytics", "绩效分析"}}},
 	{"运行管理", []navEntry{
 		{"/admin/workorders", "工单管理"},
+		{"/admin/devices", "终端与机构"},
 		{"/admin/sms", "短信发件箱"},
 		{"/admin/batch", "营业日期与批处理"},
 	}},
@@ -56,7 +57,6 @@ func (h *handler) nav(c echo.Context) []navGroup {
 	if v, ok := c.Get(navKey).([]navGroup); ok {
 		return v
 	}
-	p := principal(c)
 	var out []navGroup
 	for _, g := range menu {
 		var entries []navEntry
@@ -70,7 +70,10 @@ func (h *handler) nav(c echo.Context) []navGroup {
 			if (e.Path == "/admin/kb" && (h.d.KB == nil || h.d.Changes == nil)) || (e.Path == "/admin/workorders" && h.d.WorkOrders == nil) {
 				continue
 			}
-			if ok, err := h.d.Access.Allowed(p.Subject, access.Center, e.Path, "GET"); err == nil && ok {
+			if e.Path == "/admin/devices" && h.d.Devices.Kiosks == nil {
+				continue
+			}
+			if ok, err := h.allowedPage(c, e.Path, "GET"); err == nil && ok {
 				entries = append(entries, e)
 			}
 		}
@@ -102,10 +105,11 @@ var roleNames = map[string]string{
 	"unit_agent":    "单位经办人",
 }
 
-// rolesOf returns the Chinese names of the roles subject holds in the
-// center domain, in the order of access.StaffRoles (others last).
-func (h *handler) rolesOf(subject string) []string {
-	held := h.d.Access.Roles(subject, access.Center)
+// rolesOf returns the Chinese names of the roles subject holds in domain
+// (the center's, or a branch's for branch staff), in the order of
+// access.StaffRoles (others last).
+func (h *handler) rolesOf(subject, domain string) []string {
+	held := h.d.Access.Roles(subject, domain)
 	rank := func(r string) int {
 		for i, s := range access.StaffRoles {
 			if s == "role:"+r {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"gjj/internal/access"
 	"gjj/internal/core/deposit"
 	"gjj/internal/platform/errs"
 )
@@ -97,8 +98,19 @@ func (h *handler) renderDeferrals(c echo.Context, err error) error {
 	}
 	d := deferralsData{Total: total}
 	names := map[string]string{}
+	sc := h.scopeOf(c)
 	for i := range list {
 		df := &list[i]
+		if !sc.Center { // branch staff: their branches' units only (scope.go)
+			b, berr := access.UnitBranch(ctx, h.d.DB, df.UnitNo)
+			if berr != nil {
+				return berr
+			}
+			if !sc.Sees(b) {
+				d.Total--
+				continue
+			}
+		}
 		if _, ok := names[df.UnitNo]; !ok {
 			u, uerr := h.d.Deposit.Unit(ctx, df.UnitNo)
 			if uerr != nil {
@@ -120,6 +132,9 @@ func (h *handler) approveDeferral(c echo.Context) error {
 	if err != nil {
 		return h.renderDeferrals(c, err)
 	}
+	if ok, err := h.checkDeferral(c, id); !ok || err != nil {
+		return err
+	}
 	if _, err := h.d.Deposit.ApproveDeferral(c.Request().Context(), id, reviewer(c), comment(c)); err != nil {
 		return h.renderDeferrals(c, err)
 	}
@@ -130,6 +145,9 @@ func (h *handler) rejectDeferral(c echo.Context) error {
 	id, err := idParam(c)
 	if err != nil {
 		return h.renderDeferrals(c, err)
+	}
+	if ok, err := h.checkDeferral(c, id); !ok || err != nil {
+		return err
 	}
 	if _, err := h.d.Deposit.RejectDeferral(c.Request().Context(), id, reviewer(c), comment(c)); err != nil {
 		return h.renderDeferrals(c, err)

@@ -58,25 +58,45 @@ type runRow struct {
 type batchData struct {
 	BizDate date.Date
 	Runs    []runRow
+	// Jobs are the batch jobs started from this instance's console, newest
+	// first (batch_jobs.go); CanRun shows the start forms; Poll makes the
+	// page refresh its progress while a job or a settlement runs.
+	Jobs      []job
+	CanRun    bool
+	Poll      bool
+	FormError string
 }
 
-// batch shows the business date (营业日期) and the annual interest
-// settlement (结息) of the last fund year that ended and of the current one.
-// Setting and advancing the business date and starting a settlement are
-// operations of the gjj command (gjj date …, gjj interest settle) and of the
-// staff API; the page shows where each stands.
+// batch shows the business date (营业日期), the day-end job (日终) and the
+// annual interest settlement (结息) of the last fund years. Staff allowed to
+// (reviewer, as seeded) start the day-end job and a settlement here; they
+// run in the background through the same core functions as `gjj eod` and
+// `gjj interest settle` (audited there as eod.run and the settlement's
+// records, with the staff member as actor), and the page polls their
+// progress. Setting the business date stays a `gjj date` operation.
 func (h *handler) batch(c echo.Context) error {
+	d, err := h.batchData(c)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "batch", view{Title: "营业日期与批处理", Menu: "/admin/batch", Data: d})
+}
+
+func (h *handler) batchData(c echo.Context) (*batchData, error) {
 	ctx := c.Request().Context()
 	biz, err := h.d.Dates.Today(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The fund year Y runs from 1 July Y-1 to 30 June Y.
 	current := biz.Year()
 	if biz.Month() >= 7 {
 		current++
 	}
-	d := batchData{BizDate: biz}
+	d := &batchData{BizDate: biz, Jobs: h.jobs.snapshot(), CanRun: h.canRunBatch(c)}
+	for _, j := range d.Jobs {
+		d.Poll = d.Poll || j.Running()
+	}
 	for _, y := range []int{current, current - 1, current - 2} {
 		from, to := deposit.FundYear(y)
 		row := runRow{Year: y, From: from, To: to, Ended: !biz.Before(to)}
@@ -84,10 +104,11 @@ func (h *handler) batch(c echo.Context) error {
 		switch {
 		case err == nil:
 			row.Run = run
+			d.Poll = d.Poll || run.Status == deposit.RunRunning
 		case errs.KindOf(err) != errs.NotFound:
-			return err
+			return nil, err
 		}
 		d.Runs = append(d.Runs, row)
 	}
-	return h.render(c, http.StatusOK, "batch", view{Title: "营业日期与批处理", Menu: "/admin/batch", Data: d})
+	return d, nil
 }

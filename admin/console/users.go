@@ -49,7 +49,7 @@ func (h *handler) renderUsers(c echo.Context, form grantForm, formErr error) err
 		return err
 	}
 	for _, u := range list {
-		d.Users = append(d.Users, userRow{StaffUser: u, Roles: h.rolesOf("staff:" + u.Username)})
+		d.Users = append(d.Users, userRow{StaffUser: u, Roles: h.rolesOf("staff:"+u.Username, h.d.Access.Scope("staff:"+u.Username).Domain())})
 	}
 	for _, role := range access.StaffRoles {
 		d.Roles = append(d.Roles, roleRow{Code: role, Name: roleName(role), Permissions: h.d.Access.Permissions(role)})

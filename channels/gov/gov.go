@@ -107,6 +107,7 @@ func (s *Service) Register(e *echo.Echo) {
 	for _, k := range govshare.Kinds {
 		e.POST(Base+"/checks/"+k, s.check(k), signed, asAgency, gate(kindItem[k]))
 	}
+	s.registerApplications(e, signed) // applications.go
 	staff := guard.Middleware(guard.Config{Identity: s.d.Identity, Access: s.d.Access, Channel: "counter",
 		Domain: func(*identity.Principal) string { return access.Center }})
 	e.GET("/api/admin/v1/gov-agencies", s.listAgencies, staff)

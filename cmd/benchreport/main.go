@@ -37,6 +37,13 @@ var notes string
 // bench line: name, sub-benchmark, iterations, then "value unit" pairs.
 var line = regexp.MustCompile(`^Benchmark([^/\s]+)/(\S+?)(?:-\d+)?\s+(\d+)\s+(.*)$`)
 
+// A benchmark's name alone (a log line written while it ran split its result
+// line) and the rest of the result on a later line.
+var (
+	nameOnly = regexp.MustCompile(`^Benchmark([^/\s]+)/(\S+?)(?:-\d+)?\s`)
+	rest     = regexp.MustCompile(`^\s*(\d+)\s+(\d.*\sns/op.*)$`)
+)
+
 // results maps benchmark → sub-benchmark → unit → value.
 type results map[string]map[string]map[string]float64
 
@@ -75,11 +82,20 @@ func parse(in io.Reader) results {
 	res := results{}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var pending []string // name and sub of a split result line
 	for sc.Scan() {
 		m := line.FindStringSubmatch(sc.Text())
 		if m == nil {
-			continue
+			if r := rest.FindStringSubmatch(sc.Text()); r != nil && pending != nil {
+				m = []string{"", pending[1], pending[2], r[1], r[2]}
+			} else if n := nameOnly.FindStringSubmatch(sc.Text()); n != nil {
+				pending = n
+				continue
+			} else {
+				continue
+			}
 		}
+		pending = nil
 		f := strings.Fields(m[4])
 		vals := map[string]float64{}
 		for i := 0; i+1 < len(f); i += 2 {

@@ -18,7 +18,8 @@ BenchmarkInterestSettle/sqlite/n=100000-2 	       1	30000000000 ns/op	      3333
 BenchmarkRawInterestUpdate/mysql/n=10000-2 	       1	100000000 ns/op	    100000 ops/s
 BenchmarkRawInterestUpdate/mysql/n=100000-2 	       1	500000000 ns/op	    200000 ops/s
 BenchmarkAppAccount/mysql/c16-2 	    1000	    100000 ns/op	      5000 ops/s	       900.0 p50_us	      4000 p99_us
-BenchmarkLogin/mysql-2 	      20	 153802763 ns/op	        19.01 alloc_MiB/op	         2.000 cores	         6.502 ops/s	        19.00 params_MiB
+BenchmarkLogin/mysql-2 	redis: 2026/11/22 00:32:33 pool.go:1458: Unexpected conn[8] state changed by hook to CLOSED, closing it
+      20	 153802763 ns/op	        19.01 alloc_MiB/op	         2.000 cores	         6.502 ops/s	        19.00 params_MiB
 BenchmarkArgon2id/cpu-2 	      20	 122837517 ns/op	         2.000 cores	         8.141 ops/s
 `
 

@@ -254,6 +254,10 @@ var rolePolicies = [][]string{
 	{RoleAuditor, Center, "/admin/workorders/:id", "GET"},
 	{RoleHotlineAgent, Center, "/admin/workorders/:id/*", "POST"},
 	{RoleReviewer, Center, "/admin/workorders/:id/*", "POST"},
+	// Console batch jobs (day-end, interest settlement): business reviewers,
+	// who start interest runs through the staff API too.
+	{RoleReviewer, Center, "/admin/batch/eod", "POST"},
+	{RoleReviewer, Center, "/admin/batch/interest", "POST"},
 	{RoleUnitAgent, "unit:*", "/api/unit/v1/*", "GET|POST|PUT|DELETE"},
 	{RoleUnitAgent, "unit:*", "/unit/*", "GET|POST"}, // the unit online hall pages
 	// Kiosks and government agencies (channels/kiosk, channels/gov): channel
@@ -286,7 +290,11 @@ var DemoGrants = []Grant{
 	{"staff:reviewer", RoleReviewer, Center},
 	{"staff:approver", RoleReviewer, Center},
 	{"staff:auditor", RoleAuditor, Center},
+	{"staff:branch", RoleReviewer, BranchPrefix + DemoBranch},
 }
+
+// DemoBranch is the branch of the demo unit and of the demo branch reviewer.
+const DemoBranch = "GL01"
 
 // ErrForbidden is the answer to a request the subject may not make.
 var ErrForbidden = errs.New(errs.Forbidden, "access.forbidden", "没有办理此业务的权限")

@@ -317,6 +317,11 @@ func (a *App) SeedDemo(ctx context.Context) (bool, error) {
 	if _, err := a.KB.SeedDemo(ctx); err != nil {
 		return false, err
 	}
+	if r.Created { // the demo unit is served by the demo branch (staff "branch")
+		if err := access.AssignUnitBranch(ctx, a.DB, a.Audit, demo.UnitNo, access.DemoBranch); err != nil {
+			return false, err
+		}
+	}
 	return r.Created, nil
 }
 
@@ -360,9 +365,13 @@ func (a *App) Server() (*echo.Echo, error) {
 	bankhook.Register(e, bankhook.Deps{Key: a.Config.BankCallbackKey, Result: a.Withdrawal.PaymentResult, Log: a.Log})
 	a.Hotline.RegisterStaff(e, hotline12329.StaffDeps{Identity: a.Identity, Access: a.Access})
 	unithall.Register(e, unithall.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Bank: a.Bank, Demo: a.Config.Demo, Gate: a.Gate})
+	devices := console.DevicesDeps{Kiosks: a.Kiosk.Devices, Agencies: a.Gov.Agencies}
+	if a.WeChat != nil {
+		devices.WeChat = a.WeChat
+	}
 	admin.Register(e, console.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Policy: a.Policy,
 		Dates: a.Dates, Gate: a.Gate, Notify: a.Notify, Changes: a.Changes, Withdrawal: a.Withdrawal, Loan: a.Loan, Notices: a.Notices, DB: a.DB,
-		KB: a.KB, WorkOrders: a.WorkOrders})
+		KB: a.KB, WorkOrders: a.WorkOrders, Devices: devices})
 	a.Kiosk.Register(e)
 	a.Gov.Register(e)
 	appapi.Register(e, appapi.Deps{Identity: a.Identity, Deposit: a.Deposit, Policy: a.Policy, Dates: a.Dates, Notices: a.Notices, Gate: a.Gate})

@@ -33,6 +33,9 @@ services every open loan for D (domain.md §3.7–3.13):
     interest → overdue principal → current interest → current principal;
   - SMS notices go to the borrowers.
 
+After closing the date it reconciles withdrawal payouts whose bank result
+never arrived (as gjj withdrawals reconcile does).
+
 Run it once a day after the counters close. Several instances may start it
 at the same time: a row per business date in eod_run lets one of them run
 and the others stop ("another instance is running"); a run whose instance
@@ -92,6 +95,11 @@ Examples:
 					r.Due, r.Collected, r.Overdue, r.Settled, r.Repriced, r.FromFund.Format(), r.FromBank.Format())
 				if len(r.Failed) > 0 {
 					return &ExitError{Code: 1, Msg: "gjj eod: loans not serviced (retried by the next run):\n  " + strings.Join(r.Failed, "\n  ")}
+				}
+			}
+			if !res.Finished {
+				if err := reconcileWithdrawals(ctx, e, a.Withdrawal); err != nil {
+					return &ExitError{Code: 1, Msg: "gjj eod: withdrawal payouts not reconciled (retried by the next run): " + err.Error()}
 				}
 			}
 			return nil

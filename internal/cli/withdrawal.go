@@ -5,7 +5,20 @@ import (
 	"flag"
 	"fmt"
 	"time"
+
+	"gjj/internal/core/withdrawal"
 )
+
+// reconcileWithdrawals runs the payout reconciliation and prints its report.
+func reconcileWithdrawals(ctx context.Context, e *Env, w *withdrawal.Service) error {
+	r, err := w.Reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "withdrawal payouts: %d asked at the bank, %d paid, %d failed and reversed, %d sent again, %d pending, %d errors\n",
+		r.Checked, r.Paid, r.Failed, r.Resent, r.Pending, r.Errors)
+	return nil
+}
 
 func init() {
 	register(&Command{
@@ -48,6 +61,36 @@ Examples:
 			}
 			e.println(fmt.Sprintf("sent %d payment instruction(s) again", n))
 			return nil
+		},
+	})
+	register(&Command{
+		Name:    "withdrawals reconcile",
+		Summary: "ask the bank for the result of withdrawal payouts whose callback never arrived",
+		Usage: `Usage: gjj withdrawals reconcile
+
+An approved withdrawal waits in "paying" for the settlement bank's result
+callback. When that callback never arrives, this command asks the bank
+(付款结果查询) for every payout sent longer ago than the withdrawal rules'
+review.payment_query_minutes (default 30) and applies the answer exactly
+once: paid → 已到账; failed → the posting is reversed and the money is back
+in the account; unknown to the bank → the instruction is sent again; still
+pending → left for the next run. A callback arriving at the same time, or a
+second run, changes nothing more. gjj eod runs it after closing the date.
+
+Exit status: 0 done (also when the bank could not answer for some payouts:
+they are counted as errors and retried next time); 1 failed; 2 bad arguments.
+
+Examples:
+  gjj withdrawals reconcile`,
+		Run: func(ctx context.Context, e *Env, fs *flag.FlagSet) error {
+			if fs.NArg() > 0 {
+				return &ExitError{Code: 2, Msg: fmt.Sprintf("gjj withdrawals reconcile: unexpected argument %q; run `gjj withdrawals reconcile --help`", fs.Arg(0))}
+			}
+			a, err := e.App(ctx)
+			if err != nil {
+				return err
+			}
+			return reconcileWithdrawals(ctx, e, a.Withdrawal)
 		},
 	})
 }

@@ -32,7 +32,8 @@ const (
 // Staff are the demo staff users: username → display name. Their roles are
 // granted by access.DemoGrants (admin sysadmin; maker param_maker +
 // channel_admin; checker param_checker; reviewer and approver reviewer — two
-// people, for the reviews that need four eyes; auditor auditor).
+// people, for the reviews that need four eyes; auditor auditor; branch
+// reviewer of branch GL01 only, which serves the demo unit).
 var Staff = []struct{ Username, Name string }{
 	{"admin", "系统管理员"},
 	{"maker", "参数经办"},
@@ -40,6 +41,7 @@ var Staff = []struct{ Username, Name string }{
 	{"reviewer", "业务审核"},
 	{"approver", "业务复审"},
 	{"auditor", "审计专员"},
+	{"branch", "网点审核（鼓楼网点）"}, // reviewer in domain branch:GL01 only (access.DemoGrants)
 }
 
 // Employee is a demo employee of the demo unit.

@@ -167,7 +167,7 @@ func seedAccounts(t *testing.T, d *db.DB, n int) {
 func TestKillDuringInterestSettlement(t *testing.T) {
 	const (
 		accounts = 10_000
-		batch    = 50
+		batch    = 100
 		year     = 2025
 	)
 	stores := []struct {
@@ -193,7 +193,10 @@ func TestKillDuringInterestSettlement(t *testing.T) {
 			if _, err := d.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
+			began := time.Now()
 			seedAccounts(t, d, accounts)
+			t.Logf("seeded %d accounts in %s", accounts, time.Since(began).Round(time.Millisecond))
+			began = time.Now()
 			bin := gjjBinary(t)
 			env := []string{"GJJ_DATABASE=" + database, "GJJ_REDIS=", "GJJ_LOG_LEVEL=warn"}
 
@@ -223,13 +226,16 @@ func TestKillDuringInterestSettlement(t *testing.T) {
 					return true
 				default:
 				}
+				// Kill once a few batches are committed: one is probably
+				// open at the kill, most are still to come.
 				_, _, done := progress()
 				killedAt = done
-				return done > 0
+				return done >= 3*batch
 			}) {
 				t.Fatalf("no progress within 120 s:\n%s", stderr.String())
 			}
 			_ = cmd.Process.Signal(syscall.SIGKILL)
+			t.Logf("killed %s after the start", time.Since(began).Round(time.Millisecond))
 			err = <-exited
 			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
 				t.Fatalf("settle was not killed (exit %v): it finished before the kill; give it more accounts\n%s", err, stderr.String())
@@ -248,6 +254,7 @@ func TestKillDuringInterestSettlement(t *testing.T) {
 			if code != 0 || !strings.Contains(out, "settled 10,000 accounts") {
 				t.Fatalf("rerun: exit %d\n%s%s", code, out, errb)
 			}
+			t.Logf("rerun: %s", strings.TrimSpace(out))
 			// A third run changes nothing.
 			out, errb, code = gjj(bin, env, "interest", "settle", "--year", fmt.Sprint(year))
 			if code != 0 || !strings.Contains(out, "already settled") {

@@ -12,6 +12,7 @@ import (
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/money"
+	"gjj/internal/platform/workcal"
 )
 
 // Kind says how a parameter's value is written in policy_param.value and which
@@ -127,6 +128,10 @@ const (
 	// ChannelPeakWindows are scheduled peak windows with their own
 	// capacities (catalog.PeakWindows).
 	ChannelPeakWindows = "channel.peak_windows"
+
+	// CalendarWorkingDays is the working-day calendar: public holidays and
+	// make-up workdays (JSON, internal/platform/workcal).
+	CalendarWorkingDays = "calendar.working_days"
 )
 
 // registry holds every known parameter. Each validator is written out per key
@@ -193,6 +198,9 @@ var registry = func() map[string]Spec {
 		jsonDoc(ChannelPeakWindows, "渠道高峰时段容量",
 			`JSON 对象：windows 为高峰时段列表，每个时段给出名称 name、适用服务事项 items（可选）、月份 months（1 至 12，可选）和/或每月起止日 day_from、day_to（1 至 31）、可选的时间 hours 如 "08:00-20:00"，以及 capacity：按渠道、事项类别（query、apply、fund）给出 rate_per_s 和 burst，时段内替代渠道流量容量；多个时段同时生效时以列在前面的为准`,
 			func(v string) error { _, err := catalog.ParsePeakWindows(v); return err }),
+		jsonDoc(CalendarWorkingDays, "工作日历（法定节假日与调休上班日）",
+			`JSON 对象：holidays 为放假日期列表（法定节假日及调休放假，YYYY-MM-DD），workdays 为调休上班的周六、周日列表；其余周一至周五为工作日。办结时限等按工作日计算的期限使用本日历`,
+			func(v string) error { _, err := workcal.Parse(v); return err }),
 	}
 	m := make(map[string]Spec, len(specs))
 	for _, s := range specs {
@@ -471,4 +479,7 @@ var defaults = []seedVersion{
 	{ChannelMatrix, catalog.DefaultMatrixJSON(), defaultFrom},
 	{ChannelCapacity, catalog.DefaultCapacityJSON(), defaultFrom},
 	{ChannelPeakWindows, catalog.DefaultPeakWindowsJSON(), defaultFrom},
+
+	// The 2026 national holidays and make-up workdays (国办发明电〔2025〕7号).
+	{CalendarWorkingDays, workcal.DefaultJSON(), defaultFrom},
 }

@@ -2,6 +2,7 @@ package securitytest_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"gjj/internal/apitest"
@@ -50,12 +51,15 @@ func TestCSRFOnEveryForm(t *testing.T) {
 				{"wrong token", reqOpts{csrfField: "wrong-token-0123456789abcdefghijklmn"}},
 				{"cross-site", reqOpts{header: map[string]string{"Sec-Fetch-Site": "cross-site"}}},
 			} {
+				if r != anonymous { // the session exists before the snapshot
+					v.session(r, channelOf(r))
+				}
 				before := apitest.Snapshot(t, a)
 				rec := v.do(r, http.MethodPost, path, nil, &tt.o)
 				if rec.Code != http.StatusForbidden {
 					t.Errorf("POST %s as %s, %s: %s, want 403", rt.Path, r, tt.name, excerpt(rec))
 				}
-				apitest.Unchanged(t, a, before)
+				unchangedButRefusal(t, a, before, "POST "+rt.Path+" "+tt.name)
 				if r != anonymous { // the session survives
 					if check := v.do(r, http.MethodGet, homeOf(r), nil, nil); judge(check) != allowed {
 						t.Errorf("after a refused POST %s (%s) the %s session is gone: %s", rt.Path, tt.name, r, excerpt(check))
@@ -84,4 +88,34 @@ func homeOf(r role) string {
 		return "/admin/workorders"
 	}
 	return "/admin/"
+}
+
+// channelOf is the identity channel of a role's cookie session.
+func channelOf(r role) string {
+	switch r {
+	case webPerson:
+		return "web"
+	case unitAgent:
+		return "unit"
+	case kioskDevice:
+		return "kiosk"
+	}
+	return "counter"
+}
+
+// unchangedButRefusal asserts that a refused call wrote nothing but, at
+// most, the audit record of its refusal.
+func unchangedButRefusal(t *testing.T, a *app.App, before apitest.State, what string) {
+	t.Helper()
+	d := apitest.Delta(before, apitest.Snapshot(t, a))
+	if d["audit_log"] == 1 {
+		e := apitest.LastAudit(t, a)
+		if !strings.Contains(e.Action, "refus") && !strings.Contains(e.Action, "denied") && !strings.Contains(e.Action, "csrf") {
+			t.Errorf("%s: audited %q %s, want only a refusal", what, e.Action, e.After)
+		}
+		delete(d, "audit_log")
+	}
+	if len(d) > 0 {
+		t.Errorf("%s: rows written %v", what, d)
+	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"gjj/channels/bankhook"
 	"gjj/channels/gov"
 	"gjj/channels/hotline12329"
 	"gjj/channels/kiosk"
@@ -34,9 +35,12 @@ import (
 	"gjj/internal/access"
 	"gjj/internal/apitest"
 	"gjj/internal/app"
+	"gjj/internal/channel/catalog"
 	"gjj/internal/demo"
 	"gjj/internal/identity"
 	"gjj/internal/platform/config"
+	"gjj/internal/platform/db"
+	"gjj/internal/policy"
 	"gjj/internal/signing"
 )
 
@@ -50,16 +54,25 @@ const (
 	kioskID    = "K-SEC-01"
 	agencyID   = "MZ-SEC-01"
 	opsToken   = "sec-ops-token-0123456789abcdef"
+	bankKey    = "sec-bank-callback-key-0123456789"
 )
 
+// wechatAPI is a stand-in for WeChat's API host: every call succeeds.
+var wechatAPI = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok","access_token":"sec-access-token","expires_in":7200}`)
+}))
+
 // allChannels turns on every channel that needs a key (WeChat, 12329 SMS,
-// hotline) so their routes are in the router.
+// hotline, ops API, bank callback) so their routes are in the router.
 var allChannels = apitest.WithConfig(func(c *config.Config) {
+	c.WeChatAPIBase = wechatAPI.URL
 	c.LogLevel = "error"
 	c.HotlineKey, c.SMSInboundKey = hotlineKey, smsKey
 	c.WeChatAppID, c.WeChatSecret, c.WeChatToken = wechatApp, "sec-wechat-secret-0123456789", wechatTok
 	c.PublicURL = "http://localhost:8080"
 	c.OpsToken = opsToken
+	c.BankCallbackKey = bankKey
 })
 
 // role is a kind of caller.
@@ -83,11 +96,12 @@ const (
 	smsGateway  // the SMS gateway's signed webhooks
 	wechatSrv   // WeChat's signed callbacks
 	opsCaller   // the operations API's bearer token
+	bankCaller  // the settlement bank's signed payment-result callback
 	numRoles
 )
 
 var roleNames = [...]string{"anonymous", "app person", "web person", "unit agent", "sysadmin", "param_maker", "param_checker",
-	"reviewer", "channel_admin", "hotline_agent", "auditor", "kiosk", "hotline IVR", "gov agency", "SMS gateway", "WeChat", "ops"}
+	"reviewer", "channel_admin", "hotline_agent", "auditor", "kiosk", "hotline IVR", "gov agency", "SMS gateway", "WeChat", "ops", "bank"}
 
 func (r role) String() string { return roleNames[r] }
 
@@ -128,6 +142,7 @@ func newEnv(t *testing.T, a *app.App) *env {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
+	noAdmissionLimits(t, a)
 	v := &env{t: t, a: a, e: e, ctx: ctx, persons: map[string]identity.Principal{}, staff: map[role]identity.Principal{},
 		tokens: map[role]map[string]string{}}
 	key, err := a.Kiosk.Devices.Register(ctx, kioskID, "鼓楼网点", "大厅 9 号机", "staff:maker")
@@ -362,6 +377,9 @@ func (v *env) request(r role, method, target string, body []byte, o *reqOpts) *h
 	case smsGateway:
 		req.Header.Set("X-Signature", sms12329.Sign(smsKey, body))
 	case wechatSrv:
+	case bankCaller:
+		req.Header.Set("X-Timestamp", ts)
+		req.Header.Set("X-Signature", bankhook.Sign(bankKey, body))
 	case opsCaller:
 		req.Header.Set("Authorization", "Bearer "+opsToken)
 	default: // staff
@@ -449,4 +467,29 @@ func excerpt(rec *httptest.ResponseRecorder) string {
 		b = b[:300] + "…"
 	}
 	return fmt.Sprintf("%d %s %s", rec.Code, rec.Header().Get("Location"), strings.Join(strings.Fields(b), " "))
+}
+
+// noAdmissionLimits raises every channel × class capacity of the gate to
+// the maximum, so the thousands of requests of a suite are never diverted
+// (admission control is tested in internal/channel).
+func noAdmissionLimits(t *testing.T, a *app.App) {
+	t.Helper()
+	ctx := context.Background()
+	c := catalog.DefaultCapacity()
+	for ch := range c {
+		for cl := range c[ch] {
+			c[ch][cl] = catalog.Rate{PerSecond: catalog.MaxRatePerSecond, Burst: catalog.MaxBurst}
+		}
+	}
+	today, err := a.Dates.Today(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.InTx(ctx, func(tx *db.Tx) error {
+		return a.Policy.AddVersion(ctx, tx, policy.Version{Key: policy.ChannelCapacity, Value: c.JSON(), EffectiveFrom: today,
+			CreatedBy: "maker", ApprovedBy: "checker"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a.Gate.Invalidate()
 }

@@ -248,6 +248,8 @@ func matrixBody(method, path string) []byte {
 		return nil
 	case path == "/hooks/sms12329/inbound":
 		return []byte(fmt.Sprintf(`{"from":"13900009999","text":"YE","received_at":%q}`, time.Now().UTC().Format(time.RFC3339Nano)))
+	case path == "/hooks/bank/payment-result":
+		return []byte(`{"serial":"NOSUCHSERIAL0001","paid":true,"bank_serial":"B1"}`)
 	case path == "/hooks/sms12329/receipts":
 		return []byte(fmt.Sprintf(`{"provider_id":"nosuch","status":"delivered","reported_at":%q}`, time.Now().UTC().Format(time.RFC3339Nano)))
 	}

@@ -37,11 +37,14 @@ var matrix = []rule{
 	{prefix: "/admin/accounts", allow: roles(reviewer)},
 	{prefix: "/admin/analytics", allow: roles(paramMaker, paramChecker, reviewer, auditor)},
 	{prefix: "/admin/audit", allow: roles(auditor)},
-	{prefix: "/admin/batch", allow: roles(sysadmin, reviewer, auditor)},
+	{method: "GET", prefix: "/admin/batch", allow: roles(sysadmin, reviewer, auditor)},
+	{method: "POST", prefix: "/admin/batch/", allow: roles(reviewer)},
 	{method: "GET", prefix: "/admin/changes", allow: roles(sysadmin, paramMaker, paramChecker, channelAdmin, auditor)},
 	{method: "POST", prefix: "/admin/changes/", allow: roles(sysadmin, paramMaker, paramChecker, channelAdmin)},
 	{method: "GET", prefix: "/admin/channels", allow: roles(paramMaker, paramChecker, channelAdmin, auditor)},
 	{method: "POST", prefix: "/admin/channels/changes", allow: roles(channelAdmin)},
+	{method: "GET", prefix: "/admin/devices", allow: roles(channelAdmin, auditor)},
+	{method: "POST", prefix: "/admin/devices/", allow: roles(channelAdmin)},
 	{method: "GET", prefix: "/admin/kb", allow: roles(paramMaker, paramChecker, channelAdmin, hotlineAgent, auditor)},
 	{method: "POST", prefix: "/admin/kb/changes", allow: roles(paramMaker, channelAdmin)},
 	{method: "GET", prefix: "/admin/notices", allow: roles(paramMaker, paramChecker, channelAdmin, auditor)},
@@ -77,6 +80,8 @@ var matrix = []rule{
 	{method: "POST", prefix: "/api/admin/v1/totp-enrolments", allow: allStaff},
 	{method: "GET", prefix: "/api/admin/v1/withdrawals", allow: roles(reviewer, auditor)},
 	{method: "POST", prefix: "/api/admin/v1/withdrawals", allow: roles(reviewer)},
+	{method: "GET", prefix: "/api/admin/v1/wechat/menu", allow: roles(channelAdmin, auditor)},
+	{method: "POST", prefix: "/api/admin/v1/wechat/menu/", allow: roles(channelAdmin)},
 	{method: "GET", prefix: "/api/admin/v1/workorders", allow: roles(sysadmin, reviewer, hotlineAgent, auditor)},
 	{method: "POST", prefix: "/api/admin/v1/workorders/", allow: roles(reviewer, hotlineAgent)},
 
@@ -104,6 +109,7 @@ var matrix = []rule{
 	{method: "POST", prefix: "/api/kiosk/v1/sessions$", allow: roles(kioskDevice), cred: true},
 	{prefix: "/api/ops/v1/", allow: roles(opsCaller)},
 	{method: "POST", prefix: "/hooks/sms12329/", allow: roles(smsGateway)},
+	{method: "POST", prefix: "/hooks/bank/", allow: roles(bankCaller)},
 	{prefix: "/wechat/callback", allow: roles(wechatSrv)},
 
 	// Kiosk touch pages: the activated kiosk's browser with a person signed in.

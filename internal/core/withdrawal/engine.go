@@ -420,14 +420,3 @@ func monthsBetween(from, to date.Date) int {
 	}
 	return max(n, 0)
 }
-
-// addWorkingDays is the date n working days (Monday to Friday) after d.
-func addWorkingDays(d date.Date, n int) date.Date {
-	for n > 0 {
-		d = d.AddDays(1)
-		if wd := d.Time().Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n--
-		}
-	}
-	return d
-}

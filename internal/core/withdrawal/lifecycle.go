@@ -310,6 +310,7 @@ func (s *Service) Resubmit(ctx context.Context, p *identity.Principal, id int64,
 	if err := s.d.StepUp.StepUp(ctx, p, in.SMSCode); err != nil {
 		return nil, err
 	}
+	deadline := s.addWorkingDays(ctx, today, doc.Review.DecisionWorkingDays)
 	err = s.d.DB.InTx(ctx, func(tx *db.Tx) error {
 		app, err := s.load(ctx, tx, "id = ? AND person_id = ?", true, id, p.SubjectID)
 		if err != nil {
@@ -337,7 +338,7 @@ func (s *Service) Resubmit(ctx context.Context, p *identity.Principal, id int64,
 			fields = ?, checks = ?, review_level = ?, rules_from = ?, submitted_on = ?, deadline_on = ?, first_reviewer = '',
 			first_comment = '', first_at = NULL, decision_comment = '', updated_at = ? WHERE id = ?`,
 			app.Status, app.Amount, in.BankCard, in.ContractNo, mustJSON(in), mustJSON(ev.Checks), app.ReviewLevel, rulesFrom, today,
-			addWorkingDays(today, doc.Review.DecisionWorkingDays), now, app.ID); err != nil {
+			deadline, now, app.ID); err != nil {
 			return err
 		}
 		return s.event(ctx, tx, app, "resubmit", "", before, map[string]any{"amount_fen": int64(app.Amount), "review_level": app.ReviewLevel})

@@ -19,6 +19,7 @@ import (
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/money"
+	"gjj/internal/platform/workcal"
 )
 
 // TestRentAutoApprovedAndPaid: a rent withdrawal passes every rule, is
@@ -639,15 +640,8 @@ func TestResendAndDeadline(t *testing.T) {
 	})
 }
 
-func workingDaysAfter(d date.Date, n int) date.Date {
-	for n > 0 {
-		d = d.AddDays(1)
-		if wd := d.Time().Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n--
-		}
-	}
-	return d
-}
+// workingDaysAfter counts by the shipped calendar (holidays and 调休).
+func workingDaysAfter(d date.Date, n int) date.Date { return workcal.Default2026().AddWorkingDays(d, n) }
 
 // TestCloseAgainAfterFailedPayout: a second 销户 on the day an earlier one's
 // payout failed credits the closing interest again (its own serial) and pays

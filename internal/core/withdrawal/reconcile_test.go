@@ -80,18 +80,20 @@ func TestReconcileMissingCallbacks(t *testing.T) {
 			}
 			return got.Status
 		}
-		// The resent instruction was received and (callbacks on) paid at once.
-		for id, st := range map[int64]string{paid: withdrawal.StatusPaid, failed: withdrawal.StatusPayFailed, lost: withdrawal.StatusPaid,
+		// The resent instruction reached the bank, which (stalled) still works on it.
+		for id, st := range map[int64]string{paid: withdrawal.StatusPaid, failed: withdrawal.StatusPayFailed, lost: withdrawal.StatusPaying,
 			pending: withdrawal.StatusPaying} {
 			if got := status(id); got != st {
 				t.Errorf("application %d: %s, want %s", id, got, st)
 			}
 		}
-		// A second run, and the late callbacks, change nothing.
+		// The bank finishes (callbacks still lost): the second run pays the
+		// resent and the pending one; a third run and the late callbacks
+		// change nothing.
 		e.bank.Stall(false)
 		e.bank.Hold(true)
 		rep, err = late.Reconcile(e.ctx)
-		if err != nil || rep != (withdrawal.ReconcileReport{Checked: 1, Paid: 1}) {
+		if err != nil || rep != (withdrawal.ReconcileReport{Checked: 2, Paid: 2}) {
 			t.Errorf("second run %+v %v", rep, err)
 		}
 		rep, err = late.Reconcile(e.ctx)

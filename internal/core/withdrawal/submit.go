@@ -160,6 +160,7 @@ func (s *Service) submit(ctx context.Context, key string, in Input, fl filing) (
 		}
 	}
 
+	deadline := s.addWorkingDays(ctx, today, doc.Review.DecisionWorkingDays)
 	var id int64
 	var paying bool
 	err = s.d.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -185,7 +186,7 @@ func (s *Service) submit(ctx context.Context, key string, in Input, fl filing) (
 		app := &Application{PersonID: a.PersonID, AccountID: a.ID, AccountNo: a.AccountNo, Reason: rs.Key, ReasonName: rs.Name,
 			TQYY: rs.TQYY, Item: rs.Item, Type: string(rs.Type), Amount: ev.Amount, BankCard: in.BankCard, PayeeName: clip(payee, 64),
 			ContractNo: in.ContractNo, Checks: ev.Checks, Materials: rs.Materials, Status: status, ReviewLevel: ev.ReviewLevel,
-			Channel: channel, RulesFrom: rulesFrom, SubmittedOn: today, DeadlineOn: addWorkingDays(today, doc.Review.DecisionWorkingDays),
+			Channel: channel, RulesFrom: rulesFrom, SubmittedOn: today, DeadlineOn: deadline,
 			SubmittedAt: now, UpdatedAt: now, Fields: in}
 		if app.Materials == nil {
 			app.Materials = []string{}

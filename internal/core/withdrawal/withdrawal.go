@@ -42,6 +42,7 @@ import (
 	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/money"
+	"gjj/internal/platform/workcal"
 	"gjj/internal/policy"
 )
 
@@ -389,4 +390,20 @@ func (s *Service) rulesOn(ctx context.Context, on date.Date) (*rules.Doc, date.D
 		return nil, date.Date{}, ErrNoRules.Wrap(err)
 	}
 	return doc, v.EffectiveFrom, nil
+}
+
+// addWorkingDays is the date n working days after d by the working-day
+// calendar in force on d (policy calendar.working_days: holidays and 调休
+// workdays). Without a readable calendar it counts Monday to Friday and
+// logs a warning: the deadline is for tracking, never a reason to refuse.
+func (s *Service) addWorkingDays(ctx context.Context, d date.Date, n int) date.Date {
+	var cal *workcal.Calendar
+	v, err := s.d.Policy.Value(ctx, policy.CalendarWorkingDays, d)
+	if err == nil {
+		cal, err = workcal.Parse(v.Value)
+	}
+	if err != nil {
+		s.d.Log.Warn("withdrawal: working-day calendar not available; counting Monday to Friday", "err", err)
+	}
+	return cal.AddWorkingDays(d, n)
 }

@@ -24,5 +24,11 @@ CREATE TABLE kb_article (
 );
 CREATE INDEX kb_article_status ON kb_article (status, updated_at);
 
+-- The branch (服务网点, casbin domain "branch:<code>") that serves a unit:
+-- staff granted roles only in a branch domain see and act on that branch's
+-- units and their employees (internal/access Scope); '' is the center's own.
+ALTER TABLE unit ADD COLUMN branch TEXT NOT NULL DEFAULT '';
+
 -- +goose Down
+ALTER TABLE unit DROP COLUMN branch;
 DROP TABLE kb_article;

@@ -24,5 +24,11 @@ CREATE TABLE kb_article (
   KEY kb_article_status (status, updated_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- The branch (服务网点, casbin domain "branch:<code>") that serves a unit:
+-- staff granted roles only in a branch domain see and act on that branch's
+-- units and their employees (internal/access Scope); '' is the center's own.
+ALTER TABLE unit ADD COLUMN branch VARCHAR(32) NOT NULL DEFAULT '';
+
 -- +goose Down
+ALTER TABLE unit DROP COLUMN branch;
 DROP TABLE kb_article;
