@@ -161,6 +161,7 @@ func Register(e *echo.Echo, d Deps) {
 	page(http.MethodPost, "/admin/audit/verify", h.verify)
 
 	page(http.MethodGet, "/admin/sms", h.sms)
+	page(http.MethodGet, "/admin/sms/templates", h.smsTemplates)
 	page(http.MethodGet, "/admin/batch", h.batch)
 	page(http.MethodPost, "/admin/batch/eod", h.startEOD)
 	page(http.MethodPost, "/admin/batch/interest", h.startInterest)

@@ -43,6 +43,7 @@ var pageGrants = []struct {
 	{"/admin/notices", []string{"maker", "checker", "auditor"}},
 	{"/admin/kb", []string{"maker", "checker", "auditor", "hotline"}},
 	{"/admin/workorders", []string{"admin", "reviewer", "auditor", "hotline"}},
+	{"/admin/sms/templates", []string{"admin", "maker", "checker", "auditor", "hotline"}},
 }
 
 // landing is where each staff member arrives after signing in: the first
@@ -135,6 +136,8 @@ func TestRoles(t *testing.T) {
 				{http.MethodPost, "/admin/users/changes", []string{"maker", "checker", "reviewer", "auditor", "hotline"}},
 				{http.MethodPost, "/admin/notices/changes", []string{"admin", "checker", "reviewer", "auditor", "hotline"}},
 				{http.MethodPost, "/admin/kb/changes", []string{"admin", "checker", "reviewer", "auditor", "hotline"}},
+				{http.MethodPost, "/admin/batch/eod", []string{"admin", "maker", "checker", "auditor", "hotline"}},
+				{http.MethodPost, "/admin/batch/interest", []string{"admin", "maker", "checker", "auditor", "hotline"}},
 				{http.MethodGet, "/admin/workorders/1", []string{"maker", "checker"}},
 				{http.MethodPost, "/admin/workorders/1/assign", []string{"admin", "maker", "checker", "auditor"}},
 				{http.MethodPost, "/admin/workorders/1/reply", []string{"admin", "maker", "checker", "auditor"}},

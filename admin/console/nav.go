@@ -43,6 +43,7 @@ var menu = []navGroup{
 		{"/admin/workorders", "工单管理"},
 		{"/admin/devices", "终端与机构"},
 		{"/admin/sms", "短信发件箱"},
+		{"/admin/sms/templates", "短信模板"},
 		{"/admin/batch", "营业日期与批处理"},
 	}},
 	{"系统与审计", []navEntry{

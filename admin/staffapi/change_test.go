@@ -185,6 +185,24 @@ func TestChangeKindsEndToEnd(t *testing.T) {
 					t.Errorf("notice not listed: %s", r)
 				}
 			}},
+		{kind: "kb_article", maker: "maker",
+			body: map[string]any{"kind": "kb_article", "action": "publish", "title": "住房公积金异地转移接续指南", "body": "通过全国住房公积金小程序办理。",
+				"category": "general", "keywords": []string{"转移接续", "异地"}, "channels": []string{"app"}},
+			before: func(t *testing.T, a *app.App, c *apitest.Client) {
+				r := c.Do(t, apitest.Call{Method: "GET", Path: "/api/app/v1/kb?q=%E8%BD%AC%E7%A7%BB%E6%8E%A5%E7%BB%AD", Auth: "-"})
+				if r.Status != http.StatusOK || strings.Contains(string(r.Body), "异地转移接续指南") {
+					t.Fatalf("listed before approval: %s", r)
+				}
+			},
+			effect: func(t *testing.T, a *app.App, c *apitest.Client, cr changeJSON) {
+				r := c.Do(t, apitest.Call{Method: "GET", Path: "/api/app/v1/kb?q=%E8%BD%AC%E7%A7%BB%E6%8E%A5%E7%BB%AD", Auth: "-"})
+				if r.Status != http.StatusOK || !strings.Contains(string(r.Body), "异地转移接续指南") {
+					t.Errorf("article not found on the app: %s", r)
+				}
+				if cr.Impact.Count == nil || *cr.Impact.Count != 1 {
+					t.Errorf("impact %+v", cr.Impact)
+				}
+			}},
 		{kind: "role_grant", maker: "admin",
 			body: map[string]any{"kind": "role_grant", "subject": "staff:maker", "role": "reviewer", "action": "grant", "reason": "兼任审核"},
 			before: func(t *testing.T, a *app.App, c *apitest.Client) {

@@ -10,8 +10,8 @@ import (
 	"gjj/internal/apitest"
 	"gjj/internal/app"
 	"gjj/internal/demo"
-	"gjj/internal/platform/date"
 	kioskdev "gjj/internal/kiosk"
+	"gjj/internal/platform/date"
 	"gjj/internal/signing"
 	"gjj/internal/signing/signtest"
 )

@@ -42,10 +42,11 @@ type LoanDeps struct {
 //	POST /web/loans/applications/{id}/withdraw
 //	GET  /web/loans/{loan_no}              the loan, its plan and repayment detail
 //	POST /web/loans/{loan_no}/offset       sign (action=sign) or cancel (action=cancel) the offset agreement (L2)
+//	GET  /web/loans/{loan_no}/prepay       the prepayment form (提前还款 / 提前结清)
+//	POST /web/loans/{loan_no}/prepay       send the step-up code (action=send) or repay (action=confirm, L2 + SMS code = L3)
 //	GET  /web/loans/{loan_no}/certificate  the 结清证明 PDF of a settled loan
 //
-// Prepayment needs the step-up SMS code and is offered on the app and at
-// the counter. Register it next to Register, with the same Deps.
+// Register it next to Register, with the same Deps.
 func RegisterLoans(e *echo.Echo, d Deps, l LoanDeps) {
 	h := &loanPages{hall: newHall(d), l: l}
 	csrf := h.kit.CSRF()
@@ -60,6 +61,8 @@ func RegisterLoans(e *echo.Echo, d Deps, l LoanDeps) {
 	page(http.MethodPost, "/web/loans/applications/:id/withdraw", itemLoanApply, h.withdraw)
 	page(http.MethodGet, "/web/loans/:loan_no", itemLoanQuery, h.loan)
 	page(http.MethodPost, "/web/loans/:loan_no/offset", itemLoanOffset, h.offset)
+	page(http.MethodGet, "/web/loans/:loan_no/prepay", itemLoanPrepay, h.prepayForm)
+	page(http.MethodPost, "/web/loans/:loan_no/prepay", itemLoanPrepay, h.prepay)
 	page(http.MethodGet, "/web/loans/:loan_no/certificate", itemLoanSettled, h.certificate)
 }
 
@@ -98,7 +101,7 @@ var loanFuncs = func() template.FuncMap {
 	return m
 }()
 
-var loanPagesT = hallkit.Parse(templateFS, loanFuncs, []string{"templates/layout.html"}, "loans", "loan_quote", "loan_application", "loan")
+var loanPagesT = hallkit.Parse(templateFS, loanFuncs, []string{"templates/layout.html"}, "loans", "loan_quote", "loan_application", "loan", "loan_prepay")
 
 func (h *loanPages) render(c echo.Context, status int, name string, v view) error {
 	v.CSRF = hallkit.CSRFToken(c)

@@ -139,6 +139,7 @@ type row struct {
 	sub           string
 	fig, ceil     float64 // ops/s; ceil 0 when missing
 	p50, p99      float64 // µs, 0 when not reported
+	cp50, cp99    float64 // the ceiling's, µs
 	extra         string
 	figNs, ceilNs float64
 }
@@ -157,8 +158,11 @@ func rows(res results, p pair) []row {
 			cs = p.ceilSub
 		}
 		c := res[p.ceil][cs]
-		r := row{sub: s, fig: f["ops/s"], ceil: c["ops/s"], p50: f["p50_us"], p99: f["p99_us"], figNs: f["ns/op"], ceilNs: c["ns/op"]}
+		r := row{sub: s, fig: f["ops/s"], ceil: c["ops/s"], p50: f["p50_us"], p99: f["p99_us"], cp50: c["p50_us"], cp99: c["p99_us"], figNs: f["ns/op"], ceilNs: c["ns/op"]}
 		var extra []string
+		if r.cp99 > 0 {
+			extra = append(extra, "ceiling p50/p99 µs "+num(r.cp50)+"/"+num(r.cp99))
+		}
 		for _, u := range []string{"employees/s", "alloc_MiB/op", "params_MiB", "cores"} {
 			if v, ok := f[u]; ok {
 				extra = append(extra, num(v)+" "+u)

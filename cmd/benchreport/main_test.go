@@ -37,7 +37,7 @@ func TestRun(t *testing.T) {
 				"InterestSettle     mysql", "linear (time ×11.0 for work ×10)",
 				"worse than linear: time ×30.0 for work ×10",
 				"better than linear: time ×5.0 for work ×10"}},
-		{"latency columns", []string{"AppAccount=AppAccount"}, 0, []string{"mysql/c16", "900", "4000"}},
+		{"latency columns", []string{"AppAccount=AppAccount"}, 0, []string{"mysql/c16", "900", "4000", "ceiling p50/p99 µs 900/4000"}},
 		{"fixed ceiling sub", []string{"Login=Argon2id/cpu"}, 0,
 			[]string{"6.50", "8.14", "0.799", "19.01 alloc_MiB/op", "19.00 params_MiB"}},
 		{"missing figure", []string{"Nothing=RawInsertTx"}, 1, []string{"no results"}},

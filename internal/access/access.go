@@ -254,6 +254,13 @@ var rolePolicies = [][]string{
 	{RoleAuditor, Center, "/admin/workorders/:id", "GET"},
 	{RoleHotlineAgent, Center, "/admin/workorders/:id/*", "POST"},
 	{RoleReviewer, Center, "/admin/workorders/:id/*", "POST"},
+	// The SMS templates page (read-only): those who read the outbox and the
+	// parameter makers and checkers.
+	{RoleSysadmin, Center, "/admin/sms/templates", "GET"},
+	{RoleHotlineAgent, Center, "/admin/sms/templates", "GET"},
+	{RoleAuditor, Center, "/admin/sms/templates", "GET"},
+	{RoleParamMaker, Center, "/admin/sms/templates", "GET"},
+	{RoleParamChecker, Center, "/admin/sms/templates", "GET"},
 	// Console batch jobs (day-end, interest settlement): business reviewers,
 	// who start interest runs through the staff API too.
 	{RoleReviewer, Center, "/admin/batch/eod", "POST"},

@@ -44,9 +44,9 @@ import (
 	"gjj/internal/exchange"
 	"gjj/internal/govshare"
 	"gjj/internal/identity"
+	"gjj/internal/kb"
 	kioskdev "gjj/internal/kiosk"
 	"gjj/internal/ledger"
-	"gjj/internal/kb"
 	"gjj/internal/notice"
 	"gjj/internal/notify"
 	"gjj/internal/platform/bizdate"
@@ -131,7 +131,8 @@ type App struct {
 	SMS12329 *sms12329.Service
 	Hotline  *hotline12329.Service
 	// NoticeQueue delivers business notices queued by the cores (deposit
-	// credited) to WeChat and SMS after commit; its loop runs every 30 s.
+	// credited) to WeChat and SMS after commit; its loop runs every 30 s once
+	// StartBackground is called (gjj serve).
 	NoticeQueue *notify.Dispatcher
 }
 
@@ -263,7 +264,6 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.Close()
 		return nil, err
 	}
-	a.NoticeQueue.Start(30 * time.Second)
 	return a, nil
 }
 

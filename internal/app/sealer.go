@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"gjj/internal/signing"
 )
@@ -39,4 +40,11 @@ func sealPlaintextKeys(ctx context.Context, a *App, log *slog.Logger) error {
 		log.Info("sealed keys stored in plain text", "kiosks", k, "agencies", g)
 	}
 	return nil
+}
+
+// StartBackground starts the loops a serving instance runs: the notice
+// dispatcher (every 30 s). gjj serve calls it; tests drive the dispatcher
+// themselves. Close stops it.
+func (a *App) StartBackground() {
+	a.NoticeQueue.Start(30 * time.Second)
 }

@@ -64,6 +64,7 @@ Examples:
 				}
 				e.Log.Info("demo data", "created", created)
 			}
+			a.StartBackground() // the notice dispatcher (deposit credited → WeChat, SMS)
 			srv, err := a.Server()
 			if err != nil {
 				return err

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"gjj/internal/demo"
 )
 
 // server is one `gjj serve` process of a test.
@@ -155,6 +157,16 @@ func TestMariaDBRestartDuringPosting(t *testing.T) {
 		return out
 	}
 
+	// An app session made before the faults.
+	code, _, b := s.do(http.MethodPost, "/api/app/v1/sessions", "", map[string]string{"id_number": demo.Employees[1].IDNumber, "password": demo.Password})
+	var sess struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(b, &sess); code != http.StatusCreated || err != nil {
+		t.Fatalf("app login = %d %s", code, b)
+	}
+	appToken := sess.Token
+
 	rounds := []struct {
 		name, prefix string
 		stop         func(t *testing.T)
@@ -238,6 +250,22 @@ func TestMariaDBRestartDuringPosting(t *testing.T) {
 			code, ct, b := s.do(http.MethodGet, "/readyz", "", nil)
 			if code != http.StatusServiceUnavailable || ct != "application/problem+json" || !strings.Contains(string(b), `"database":"down: `) {
 				t.Errorf("readyz with MariaDB down = %d %s %s", code, ct, b)
+			}
+			// Reads, a session check and a login fail as cleanly as postings.
+			for _, p := range []struct{ method, path, token string }{
+				{http.MethodGet, "/api/ops/v1/ledger/accounts/" + accounts[0], token},
+				{http.MethodGet, "/api/ops/v1/ledger/entries/" + rd.prefix + "-0-000", token},
+				{http.MethodGet, "/api/app/v1/account", appToken},
+				{http.MethodPost, "/api/app/v1/sessions", ""},
+			} {
+				var body any
+				if p.method == http.MethodPost {
+					body = map[string]string{"id_number": demo.Employees[1].IDNumber, "password": demo.Password}
+				}
+				code, ct, b := s.do(p.method, p.path, p.token, body)
+				if code != http.StatusServiceUnavailable || ct != "application/problem+json" || problemCode(b) != "store.unavailable" {
+					t.Errorf("%s %s with MariaDB down = %d %s %.300s", p.method, p.path, code, ct, b)
+				}
 			}
 			time.Sleep(time.Second) // the clients keep trying while it is down
 			m.Start(t)

@@ -344,8 +344,12 @@ func (l *Ledger) post(ctx context.Context, tx *db.Tx, r Request, reverses *entry
 	bizDate := r.BizDate
 	if bizDate.IsZero() {
 		d, err := l.dates.TodayTx(ctx, tx)
-		if err != nil {
+		var unset *errs.Error
+		if errors.As(err, &unset) {
 			return nil, ErrBusinessDateUnset.Wrap(err)
+		}
+		if err != nil {
+			return nil, err // a store error (e.g. the connection is gone): InTx classifies it
 		}
 		bizDate = d
 	}

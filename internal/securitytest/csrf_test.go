@@ -93,6 +93,8 @@ func homeOf(r role) string {
 // channelOf is the identity channel of a role's cookie session.
 func channelOf(r role) string {
 	switch r {
+	case appPerson:
+		return "app"
 	case webPerson:
 		return "web"
 	case unitAgent:

@@ -65,7 +65,10 @@ var wechatAPI = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, 
 
 // allChannels turns on every channel that needs a key (WeChat, 12329 SMS,
 // hotline, ops API, bank callback) so their routes are in the router.
-var allChannels = apitest.WithConfig(func(c *config.Config) {
+var allChannels = apitest.WithConfig(channelConfig)
+
+// channelConfig turns on every channel that needs a key.
+func channelConfig(c *config.Config) {
 	c.WeChatAPIBase = wechatAPI.URL
 	c.LogLevel = "error"
 	c.HotlineKey, c.SMSInboundKey = hotlineKey, smsKey
@@ -73,7 +76,7 @@ var allChannels = apitest.WithConfig(func(c *config.Config) {
 	c.PublicURL = "http://localhost:8080"
 	c.OpsToken = opsToken
 	c.BankCallbackKey = bankKey
-})
+}
 
 // role is a kind of caller.
 type role int

@@ -27,9 +27,9 @@ func TestSealer(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, stored, aad string
-		by              *signing.Sealer
-		want            string
-		err             error
+		by                *signing.Sealer
+		want              string
+		err               error
 	}{
 		{"opens", a, "kiosk:K-1", s, key, nil},
 		{"legacy plain text", key, "kiosk:K-1", s, key, nil},

@@ -565,7 +565,8 @@ func RenderCertificatePDF(c *Certificate, w io.Writer, opt PDFOptions) (err erro
 		}
 		return ErrPDFGlyphMissing.With("chars", strings.Join(chars, "")).With("font_path", fontPath)
 	}
-	return r.pdf.Write(w)
+	_, err = r.pdf.WriteTo(w)
+	return err
 }
 
 // certPDF draws one certificate page; the first drawing error sticks.

@@ -169,5 +169,6 @@ func RenderSettlementPDF(st *Settlement, w io.Writer) (err error) {
 		}
 		return ErrPDFGlyph.With("chars", strings.Join(chars, ""))
 	}
-	return pdf.Write(w)
+	_, err = pdf.WriteTo(w)
+	return err
 }

@@ -120,8 +120,6 @@ var (
 	ErrEODMoved         = errs.New(errs.Conflict, "eod.date_moved", "日终处理期间营业日期已被改变")
 )
 
-func actorID(ctx context.Context) string { return reqctx.ActorOf(ctx).ID }
-
 func channelOf(ctx context.Context) string {
 	c := reqctx.ActorOf(ctx).Channel
 	if c == "" {

@@ -641,7 +641,9 @@ func TestResendAndDeadline(t *testing.T) {
 }
 
 // workingDaysAfter counts by the shipped calendar (holidays and 调休).
-func workingDaysAfter(d date.Date, n int) date.Date { return workcal.Default2026().AddWorkingDays(d, n) }
+func workingDaysAfter(d date.Date, n int) date.Date {
+	return workcal.Default2026().AddWorkingDays(d, n)
+}
 
 // TestCloseAgainAfterFailedPayout: a second 销户 on the day an earlier one's
 // payout failed credits the closing interest again (its own serial) and pays

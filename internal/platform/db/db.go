@@ -293,10 +293,15 @@ func MapError(err error) error {
 var ErrUnavailable = errs.New(errs.Unavailable, "store.unavailable", "数据库暂时不可用，请稍后再试")
 
 // Unreachable reports whether err means the store could not be reached: a
-// broken or refused connection rather than an answer from the server.
+// broken or refused connection rather than an answer from the server, or the
+// server saying it is shutting down (1053) or killed the connection (1927).
 func Unreachable(err error) bool {
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, sql.ErrConnDone) {
 		return true
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1053 || me.Number == 1927
 	}
 	var ne net.Error
 	var oe *net.OpError

@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/reqctx"
 )
@@ -64,7 +65,8 @@ type problem struct {
 }
 
 // classify maps any error to a problem. Order: body limit, *errs.Error,
-// *echo.HTTPError, context errors, anything else (internal).
+// *echo.HTTPError, context errors, an unreachable store (503
+// store.unavailable), anything else (internal).
 func classify(err error) problem {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
@@ -104,6 +106,10 @@ func classify(err error) problem {
 		return problem{Status: http.StatusServiceUnavailable, Type: "about:blank", Code: CodeTimeout, Detail: "请求处理超时，请稍后再试", Cause: err}
 	case errors.Is(err, context.Canceled):
 		return problem{Status: statusClientClosed, Type: "about:blank", Code: CodeCanceled, Detail: "请求已取消", Cause: err}
+	case db.Unreachable(err):
+		// A read outside db.InTx that lost its connection (the database
+		// restarting): unavailable, like a failed transaction, not internal.
+		return classify(db.ErrUnavailable.Wrap(err))
 	}
 	return internal(err)
 }

@@ -28,8 +28,8 @@ import (
 // Calendar is a parsed working-day calendar. The zero Calendar has no
 // holidays: Monday to Friday.
 type Calendar struct {
-	Holidays []date.Date `json:"holidays"` // days off that would be working days (and the weekend days of a holiday)
-	Workdays []date.Date `json:"workdays"` // weekend days that are working days (调休上班)
+	Holidays []date.Date     `json:"holidays"` // days off that would be working days (and the weekend days of a holiday)
+	Workdays []date.Date     `json:"workdays"` // weekend days that are working days (调休上班)
 	holidays map[string]bool // by YYYY-MM-DD
 	workdays map[string]bool
 }
