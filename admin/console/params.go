@@ -17,6 +17,7 @@ import (
 // paramGroups name the parameter families by key prefix, in display order.
 var paramGroups = []struct{ prefix, title string }{
 	{"deposit.", "缴存"}, {"interest.", "结息"}, {"withdraw.", "提取"}, {"loan.", "贷款"}, {"channel.", "渠道"},
+	{"calendar.", "工作日历"},
 }
 
 // paramRow is one parameter with the version in force on the business date

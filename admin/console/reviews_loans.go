@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"gjj/internal/access"
 	"gjj/internal/core/deposit"
 	"gjj/internal/core/loan"
 	"gjj/internal/platform/errs"
@@ -81,8 +82,13 @@ func (h *handler) loans(c echo.Context) error {
 	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
 		d.Page = n
 	}
-	rows, err := h.d.Loan.Applications(c.Request().Context(), loan.ApplicationFilter{Status: d.Status, Limit: wdScan})
+	ctx := c.Request().Context()
+	rows, err := h.d.Loan.Applications(ctx, loan.ApplicationFilter{Status: d.Status, Limit: wdScan})
 	if err != nil {
+		return err
+	}
+	// Branch staff: applications of their branches' borrowers only (reviews_branch.go).
+	if rows, err = access.FilterByAccount(ctx, h.d.DB, h.scopeOf(c), rows, func(a *loan.Application) string { return a.AccountNo }); err != nil {
 		return err
 	}
 	d.Total = len(rows)
@@ -113,7 +119,12 @@ type loanData struct {
 	Mortgage string
 }
 
-func (h *handler) loanApplication(c echo.Context) error { return h.renderLoan(c, "", "", nil) }
+func (h *handler) loanApplication(c echo.Context) error {
+	if ok, err := h.checkLoan(c); !ok || err != nil {
+		return err
+	}
+	return h.renderLoan(c, "", "", nil)
+}
 
 func (h *handler) renderLoan(c echo.Context, comment, mortgage string, formErr error) error {
 	id, err := idParam(c)
@@ -155,6 +166,9 @@ func (h *handler) decideLoan(c echo.Context, decision string) error {
 	if err != nil {
 		return err
 	}
+	if ok, err := h.checkLoan(c); !ok || err != nil {
+		return err
+	}
 	cm := comment(c)
 	a, err := h.d.Loan.Decide(c.Request().Context(), id, reviewer(c), decision, cm)
 	if err != nil {
@@ -178,6 +192,9 @@ func (h *handler) signLoan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if ok, err := h.checkLoan(c); !ok || err != nil {
+		return err
+	}
 	ref := strings.TrimSpace(c.FormValue("mortgage_ref"))
 	if _, err := h.d.Loan.SignContract(c.Request().Context(), id, ref); err != nil {
 		return h.loanRefused(c, "", ref, err)
@@ -190,6 +207,9 @@ func (h *handler) signLoan(c echo.Context) error {
 func (h *handler) disburseLoan(c echo.Context) error {
 	id, err := idParam(c)
 	if err != nil {
+		return err
+	}
+	if ok, err := h.checkLoan(c); !ok || err != nil {
 		return err
 	}
 	l, err := h.d.Loan.Disburse(c.Request().Context(), id)

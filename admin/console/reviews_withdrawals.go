@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"gjj/internal/access"
 	"gjj/internal/core/withdrawal"
 	"gjj/internal/platform/errs"
 )
@@ -81,6 +82,9 @@ func (h *handler) withdrawals(c echo.Context) error {
 		f.Statuses = []string{d.Status}
 	}
 	rows, err := h.d.Withdrawal.Queue(ctx, f)
+	if err == nil { // branch staff: their branches' accounts only (reviews_branch.go)
+		rows, err = access.FilterByAccount(ctx, h.d.DB, h.scopeOf(c), rows, func(a *withdrawal.Application) string { return a.AccountNo })
+	}
 	if err != nil {
 		return h.formError(c, err, "withdrawals", v)
 	}
@@ -126,7 +130,12 @@ type withdrawalData struct {
 	Comment      string
 }
 
-func (h *handler) withdrawal(c echo.Context) error { return h.renderWithdrawal(c, "", nil) }
+func (h *handler) withdrawal(c echo.Context) error {
+	if ok, err := h.checkWithdrawal(c); !ok || err != nil {
+		return err
+	}
+	return h.renderWithdrawal(c, "", nil)
+}
 
 // renderWithdrawal shows one application; formErr is a refused decision,
 // shown with the core's message next to the form.
@@ -159,6 +168,9 @@ func (h *handler) rejectWithdrawal(c echo.Context) error  { return h.decideWithd
 func (h *handler) decideWithdrawal(c echo.Context, verb string) error {
 	id, err := idParam(c)
 	if err != nil {
+		return err
+	}
+	if ok, err := h.checkWithdrawal(c); !ok || err != nil {
 		return err
 	}
 	ctx := c.Request().Context()

@@ -36,6 +36,7 @@ type WithdrawalDeps struct {
 //	POST /withdrawals/{id}/return  {"comment"}   back to the applicant for correction
 //	POST /withdrawals/{id}/reject  {"comment"}   审核不通过
 //	POST /withdrawals {"account_no","reason",…,"materials_checked":[…]}  柜面代办 (Idempotency-Key; withdrawal_counter.go)
+//	POST /withdrawals/{id}/resubmit {"reason",…,"materials_checked":[…]}  柜面补正 of a returned counter filing (withdrawal_counter.go)
 //
 // The reviewer recorded is the session's subject, never a value of the request.
 func RegisterWithdrawals(e *echo.Echo, d WithdrawalDeps) {
@@ -49,6 +50,7 @@ func RegisterWithdrawals(e *echo.Echo, d WithdrawalDeps) {
 	g.POST("/:id/return", h.giveBack)
 	g.POST("/:id/reject", h.reject)
 	g.POST("", h.fileAtCounter)
+	g.POST("/:id/resubmit", h.resubmitAtCounter)
 }
 
 type withdrawalReview struct{ d WithdrawalDeps }
@@ -112,6 +114,7 @@ type withdrawalReviewView struct {
 	FiledBy          string   `json:"filed_by,omitempty"`
 	MaterialsChecked []string `json:"materials_checked,omitempty"`
 	HeirName         string   `json:"heir_name,omitempty"`
+	CorrectedBy      []string `json:"corrected_by,omitempty"`
 }
 
 func reviewViewOf(a *withdrawal.Application) withdrawalReviewView {
@@ -124,7 +127,7 @@ func reviewViewOf(a *withdrawal.Application) withdrawalReviewView {
 		Overdue: a.Overdue, FirstReviewer: a.FirstReviewer, FinalReviewer: a.FinalReviewer, Comment: a.Comment,
 		EntrySerial: a.EntrySerial, PaySerial: a.PaySerial, BankSerial: a.BankSerial, PayError: a.PayError}
 	if ctr := a.Fields.Counter; ctr != nil {
-		v.FiledBy, v.MaterialsChecked, v.HeirName = ctr.FiledBy, ctr.Materials, ctr.HeirName
+		v.FiledBy, v.MaterialsChecked, v.HeirName, v.CorrectedBy = ctr.FiledBy, ctr.Materials, ctr.HeirName, ctr.CorrectedBy
 	}
 	for i, c := range a.Checks {
 		v.Checks[i] = staffCheckView{Rule: c.Rule, Passed: c.Passed, Outcome: c.Outcome, Detail: c.Detail}

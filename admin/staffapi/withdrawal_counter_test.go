@@ -8,6 +8,7 @@ import (
 	"gjj/internal/access"
 	"gjj/internal/apitest"
 	"gjj/internal/app"
+	"gjj/internal/core/withdrawal"
 	"gjj/internal/demo"
 )
 
@@ -70,6 +71,82 @@ func TestWithdrawalCounterFiling(t *testing.T) {
 		if paid.Status != "paid" {
 			t.Errorf("approved %+v", paid)
 		}
+		apitest.VerifyClean(t, a)
+	})
+}
+
+// TestWithdrawalCounterResubmit: a counter filing returned by a reviewer is
+// corrected at the counter through POST /withdrawals/{id}/resubmit: an
+// auditor, a missing material, another reason and a rule failure are refused
+// with nothing written; the correction goes back to 待初审 naming the
+// corrector, is audited, and a repeat is withdrawal.status; neither the
+// filer nor the corrector may approve it, a third reviewer does. An online
+// application is not corrected at the counter.
+func TestWithdrawalCounterResubmit(t *testing.T) {
+	apitest.EachStore(t, func(t *testing.T, a *app.App) {
+		c := apitest.Server(t, a, []string{"staffSession"})
+		li := demo.Employees[1]
+		filer := wdStaff(t, a, "counter1", access.RoleReviewer)
+		corrector := wdStaff(t, a, "counter2", access.RoleReviewer)
+		third := wdStaff(t, a, "reviewer3", access.RoleReviewer)
+		auditor := wdStaff(t, a, "auditor1", access.RoleAuditor)
+		all := []string{"建设工程规划许可证", "用地证明", "工程预算"}
+		body := func(amount int64, materials ...string) map[string]any {
+			return map[string]any{"account_no": li.AccountNo, "reason": "build", "amount_fen": amount, "bank_card": demo.BankCard(li),
+				"proof_no": "JS-9", "cost_fen": 3_000_000, "materials_checked": materials}
+		}
+		filed := apitest.Decode[wdReviewJSON](t, c.Do(t, apitest.Call{Method: http.MethodPost, Path: staffBase + "/withdrawals", Auth: filer,
+			Body: body(2_000_000, all...), Header: map[string]string{"Idempotency-Key": "rs-1"}}), http.StatusCreated)
+		path := func(id int64, verb string) string { return fmt.Sprintf("%s/withdrawals/%d/%s", staffBase, id, verb) }
+		resubmit := func(auth string, id int64, b map[string]any) apitest.Call {
+			delete(b, "account_no")
+			return apitest.Call{Method: http.MethodPost, Path: path(id, "resubmit"), Auth: auth, Body: b}
+		}
+		runBad(t, a, c, []badCase{{"not returned yet", resubmit(corrector, filed.ID, body(1_500_000, all...)), 409, "withdrawal.status"}})
+		apitest.Decode[wdReviewJSON](t, c.Do(t, apitest.Call{Method: http.MethodPost, Path: path(filed.ID, "return"), Auth: third,
+			Body: map[string]any{"comment": "工程预算与申报费用不符"}}), http.StatusOK)
+
+		other := body(1_500_000, "诊断证明", "医疗费用票据", "医保结算单")
+		other["reason"] = "medical"
+		runBad(t, a, c, []badCase{
+			{"auditor corrects", resubmit(auditor, filed.ID, body(1_500_000, all...)), 403, "access.forbidden"},
+			{"material missing", resubmit(corrector, filed.ID, body(1_500_000, all[1:]...)), 400, "withdrawal.material_missing"},
+			{"another reason", resubmit(corrector, filed.ID, other), 400, "withdrawal.unknown_reason"},
+			{"above the declared cost", resubmit(corrector, filed.ID, body(3_000_001, all...)), 400, "withdrawal.amount_cap"},
+			{"unknown application", resubmit(corrector, filed.ID+999, body(1_500_000, all...)), 404, "withdrawal.not_found"},
+		})
+		got := apitest.Decode[struct {
+			wdReviewJSON
+			AmountFen   int64    `json:"amount_fen"`
+			FiledBy     string   `json:"filed_by"`
+			CorrectedBy []string `json:"corrected_by"`
+		}](t, c.Do(t, resubmit(corrector, filed.ID, body(1_500_000, all...))), http.StatusOK)
+		if got.Status != "pending_review" || got.AmountFen != 1_500_000 || got.FiledBy != "staff:counter1" ||
+			len(got.CorrectedBy) != 1 || got.CorrectedBy[0] != "staff:counter2" || got.Comment != "" {
+			t.Fatalf("corrected %+v", got)
+		}
+		if e := apitest.LastAudit(t, a); e.Action != "withdrawal.counter_resubmit" || e.Actor != "staff:counter2" {
+			t.Errorf("audit %+v", e)
+		}
+		runBad(t, a, c, []badCase{
+			{"corrected twice", resubmit(corrector, filed.ID, body(1_500_000, all...)), 409, "withdrawal.status"},
+			{"filer approves", apitest.Call{Method: http.MethodPost, Path: path(filed.ID, "approve"), Auth: filer}, 403, "withdrawal.filer_reviews"},
+			{"corrector approves", apitest.Call{Method: http.MethodPost, Path: path(filed.ID, "approve"), Auth: corrector}, 403,
+				"withdrawal.filer_reviews"},
+		})
+		paid := apitest.Decode[wdReviewJSON](t, c.Do(t, apitest.Call{Method: http.MethodPost, Path: path(filed.ID, "approve"), Auth: third}),
+			http.StatusOK)
+		if paid.Status != "paid" {
+			t.Errorf("approved %+v", paid)
+		}
+
+		zhang := demo.Employees[3]
+		own := wdSubmit(t, a, zhang, withdrawal.Input{Reason: "medical", Amount: 100_000, ProofNo: "ZD-2", CostFen: 200_000})
+		apitest.Decode[wdReviewJSON](t, c.Do(t, apitest.Call{Method: http.MethodPost, Path: path(own.ID, "return"), Auth: third,
+			Body: map[string]any{"comment": "请补充票据"}}), http.StatusOK)
+		ob := map[string]any{"amount_fen": 100_000, "bank_card": demo.BankCard(zhang), "proof_no": "ZD-2", "cost_fen": 200_000,
+			"materials_checked": []string{"诊断证明", "医疗费用票据", "医保结算单"}}
+		runBad(t, a, c, []badCase{{"online application", resubmit(corrector, own.ID, ob), 409, "withdrawal.not_counter_filed"}})
 		apitest.VerifyClean(t, a)
 	})
 }

@@ -3,14 +3,12 @@ package appapi_test
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"testing"
 
 	"gjj/internal/apitest"
 	"gjj/internal/app"
 	"gjj/internal/core/loan/schedule"
 	"gjj/internal/demo"
-	"gjj/internal/notify"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/money"
 )
@@ -170,23 +168,4 @@ func TestLoanQuoteAPI(t *testing.T) {
 				http.StatusBadRequest, bad.code)
 		}
 	})
-}
-
-// loanOTP reads the newest step-up code sent to phone from the SMS outbox.
-func loanOTP(t *testing.T, a *app.App, phone string) string {
-	t.Helper()
-	list, err := a.Notify.Outbox(context.Background(), notify.Filter{Phone: phone, Limit: 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	re := regexp.MustCompile(`验证码为([0-9]{6})`)
-	for _, m := range list {
-		if m.Template == notify.OTPStepUp {
-			if g := re.FindStringSubmatch(m.Text); g != nil {
-				return g[1]
-			}
-		}
-	}
-	t.Fatalf("no step-up code to %s", phone)
-	return ""
 }

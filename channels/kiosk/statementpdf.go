@@ -123,7 +123,8 @@ func renderStatementPDF(sp statementPrint, w io.Writer) (err error) {
 	if werr != nil {
 		return werr
 	}
-	return pdf.Write(w)
+	_, err = pdf.WriteTo(w)
+	return err
 }
 
 func amount(f money.Fen) string {

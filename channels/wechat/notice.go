@@ -15,10 +15,10 @@ import (
 // business serial), lets WeChat drop a repeated send.
 //
 // It returns how many messages were sent; a person without a binding gets
-// none and no error. Any service may call it once the business change is
-// committed (the deposit core offers no hook yet, so nothing calls it on a
-// credited deposit). It is not retried and honours no quiet hours (notify
-// has none yet). Errors: notify.ErrBadTemplate, ErrWeChatTemplateUnset,
+// none and no error. notify's Dispatcher calls it (as notify.WeChatNotifier)
+// for queued notices such as deposit.credited, after the business change
+// committed; the dispatcher applies the quiet hours and retries failures, this
+// method does neither. Errors: notify.ErrBadTemplate, ErrWeChatTemplateUnset,
 // ErrWeChatUnavailable (the first failure; the other bindings are still
 // tried), store and audit errors.
 func (s *Service) NotifyPerson(ctx context.Context, personID int64, template string, vars map[string]string, clientMsgID string) (int, error) {

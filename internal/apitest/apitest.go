@@ -53,10 +53,10 @@ var (
 func Spec(t testing.TB) (*openapi3.T, routers.Router) {
 	t.Helper()
 	specOnce.Do(func() {
-		openapi3.DefineStringFormatCallback("date", func(s string) error {
+		openapi3.DefineStringFormatValidator("date", openapi3.NewCallbackValidator(func(s string) error {
 			_, err := time.Parse(time.DateOnly, s)
 			return err
-		})
+		}))
 		path, err := specPath()
 		if err != nil {
 			specErr = err

@@ -149,7 +149,9 @@ func TestRedisStoppedAndReturned(t *testing.T) {
 					t.Fatalf("readyz with Redis stopped = %d %+v", code, rd)
 				}
 				// Existing sessions answer from the database.
+				began := time.Now()
 				ok("app profile", c.Do(t, apitest.Call{Method: http.MethodGet, Path: "/api/app/v1/profile", Auth: appAuth}), http.StatusOK)
+				t.Logf("profile with Redis stopped answered in %s", time.Since(began).Round(time.Millisecond))
 				ok("app account", c.Do(t, apitest.Call{Method: http.MethodGet, Path: "/api/app/v1/account", Auth: appAuth}), http.StatusOK)
 				ok("unit account", c.Do(t, apitest.Call{Method: http.MethodGet, Path: "/api/unit/v1/account", Auth: unit}), http.StatusOK)
 

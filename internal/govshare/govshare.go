@@ -33,11 +33,26 @@ const (
 // Kinds are the query kinds in order.
 var Kinds = []string{KindBasic, KindWithdrawals, KindLoans}
 
+// Application kinds: business the 政务服务 platform applies for on a
+// person's behalf (channels/gov applications). An agency must be allowed
+// the kind and the person's authorization must cover it, like a query kind.
+const (
+	// KindRetirementWithdrawal is the 离休、退休 销户提取 (withdraw.rules
+	// reason "retire", TQYY 03, service item TQ-06).
+	KindRetirementWithdrawal = "retirement_withdrawal"
+)
+
+// ApplicationKinds are the application kinds in order.
+var ApplicationKinds = []string{KindRetirementWithdrawal}
+
+// known reports whether k is a query or an application kind.
+func known(k string) bool { return slices.Contains(Kinds, k) || slices.Contains(ApplicationKinds, k) }
+
 // Errors of the registry and of authorizations.
 var (
 	ErrBadID        = errs.New(errs.Invalid, "gov.bad_id", "机构编号应为 3–32 位字母、数字、- 或 _").With("field", "id")
 	ErrBadName      = errs.New(errs.Invalid, "gov.bad_name", "请填写机构名称（1–100 个字符）").With("field", "name")
-	ErrBadKinds     = errs.New(errs.Invalid, "gov.bad_kinds", "查询类别应为 basic、withdrawals、loans 中的一项或多项").With("field", "kinds")
+	ErrBadKinds     = errs.New(errs.Invalid, "gov.bad_kinds", "类别应为 basic、withdrawals、loans、retirement_withdrawal 中的一项或多项").With("field", "kinds")
 	ErrExists       = errs.New(errs.Conflict, "gov.exists", "该机构编号已登记")
 	ErrBadRef       = errs.New(errs.Invalid, "gov.bad_ref", "授权编号应为 1–64 位字母、数字、- 或 _").With("field", "ref")
 	ErrBadMembers   = errs.New(errs.Invalid, "gov.bad_members", "授权应列出 1–20 名家庭成员的有效居民身份证号码").With("field", "members")
@@ -88,7 +103,7 @@ func parseKinds(kinds []string) ([]string, error) {
 	var out []string
 	for _, k := range kinds {
 		k = strings.TrimSpace(k)
-		if !slices.Contains(Kinds, k) {
+		if !known(k) {
 			return nil, ErrBadKinds
 		}
 		if !slices.Contains(out, k) {

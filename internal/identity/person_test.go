@@ -39,20 +39,6 @@ func wantCode(t *testing.T, err error, code string) {
 
 var u = demo.Unregistered
 
-func register(t *testing.T, a *app.App, in *apitest.Inbox) int64 {
-	t.Helper()
-	ctx := context.Background()
-	if err := a.Identity.CheckFactors(ctx, u.Name, u.IDNumber, u.Mobile, "10.0.0.1"); err != nil {
-		t.Fatalf("CheckFactors: %v", err)
-	}
-	id, err := a.Identity.Register(ctx, identity.Registration{IDNumber: u.IDNumber, Name: u.Name, Phone: u.Mobile,
-		Code: in.Code(t, u.Mobile, "otp.register"), Password: "Spring2026x"})
-	if err != nil {
-		t.Fatalf("Register: %v", err)
-	}
-	return id
-}
-
 func TestRegisterAndLoginEverywhere(t *testing.T) {
 	apitest.EachStore(t, func(t *testing.T, a *app.App) {
 		ctx := context.Background()

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +36,7 @@ func heavy(t *testing.T) {
 
 // The overload test runs rounds of an unloaded phase (90% of the capacity)
 // followed by an overload phase (5× the capacity).
-const rounds = 3
+const rounds = 6
 
 // capacityFor is the app channel's query capacity (certificates per second)
 // for the test: what a center would configure for the machine, about a
@@ -83,9 +84,10 @@ func TestOverloadDiverts(t *testing.T) {
 	}
 	one := loadtest.Percentile(alone.Samples, 0.9)
 	capacity := capacityFor(one)
-	// About 120 unloaded samples for the p99 when the capacity allows it
-	// (phases of 4–6 s keep the test within CI's minute).
-	phase := time.Duration(min(max(120/(rounds*0.9*float64(capacity)), 4), 6) * float64(time.Second))
+	// About 120 unloaded samples for the p99 when the capacity allows it;
+	// short phases (2–3 s) interleave finely and keep the test within CI's
+	// minute.
+	phase := time.Duration(min(max(120/(rounds*0.9*float64(capacity)), 2), 3) * float64(time.Second))
 	t.Logf("one certificate alone: p90 %s on %d cores → capacity %d/s (burst 1), phases of %s", one.Round(time.Microsecond), runtime.NumCPU(), capacity, phase)
 	setAppQueryCapacity(t, a, catalog.Rate{PerSecond: float64(capacity), Burst: 1})
 
@@ -99,9 +101,9 @@ func TestOverloadDiverts(t *testing.T) {
 	low, high := 0.9*float64(capacity), 5*float64(capacity)
 	for r := range rounds {
 		u := run(low, phase, (r+1)*10_000)
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(300 * time.Millisecond)
 		o := run(high, phase, (r+1)*10_000+5_000)
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(300 * time.Millisecond)
 		t.Logf("round %d unloaded (%.1f/s):", r+1, low)
 		logSummary(t, u)
 		t.Logf("round %d overload (%.0f/s):", r+1, high)
@@ -149,6 +151,7 @@ func TestOverloadDiverts(t *testing.T) {
 	t.Logf("p99 unloaded %s (n=%d, p50 %s), p99 admitted under 5× overload %s (n=%d, p50 %s): ratio %.2f; %d diverted",
 		p99u.Round(time.Microsecond), len(unloaded), loadtest.Percentile(unloaded, 0.5).Round(time.Microsecond),
 		p99o.Round(time.Microsecond), len(admitted), loadtest.Percentile(admitted, 0.5).Round(time.Microsecond), ratio, overRefused)
+	t.Logf("slowest unloaded %v; slowest admitted under overload %v", slowest(unloaded, 5), slowest(admitted, 5))
 	if ratio > 2 {
 		t.Errorf("p99 of admitted requests under overload is %.2f× the unloaded p99, want at most 2×", ratio)
 	}
@@ -173,6 +176,17 @@ func TestOverloadDiverts(t *testing.T) {
 	if stored != len(acked) || after-warm != len(acked) {
 		t.Errorf("%d certificates acknowledged, %d of them stored, %d issued in all", len(acked), stored, after-warm)
 	}
+}
+
+// slowest lists the n longest latencies of samples, longest first.
+func slowest(samples []loadtest.Sample, n int) []time.Duration {
+	lat := make([]time.Duration, len(samples))
+	for i, s := range samples {
+		lat[i] = s.Latency.Round(time.Millisecond)
+	}
+	slices.Sort(lat)
+	slices.Reverse(lat)
+	return lat[:min(n, len(lat))]
 }
 
 func logSummary(t *testing.T, r *loadtest.Result) {

@@ -135,7 +135,11 @@ func (s *Service) SendSMS(ctx context.Context, m SMS) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	full, masked, secrets, err := render(m.Template, m.Vars)
+	text, err := s.textOf(ctx, m.Template)
+	if err != nil {
+		return nil, err
+	}
+	full, masked, secrets, err := render(m.Template, text, m.Vars)
 	if err != nil {
 		return nil, err
 	}

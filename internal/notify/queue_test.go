@@ -163,8 +163,15 @@ func TestNoticeQueue(t *testing.T) {
 		if err := notify.NewSubscriptions(d, a, notify.QuietHours{}).Set(ctx, other, false); err != nil {
 			t.Fatal(err)
 		}
-		enqueue(t, d, notify.Notice{Dedup: "d2", PersonID: 8, Phone: phone, Template: notify.DepositCredited, Vars: creditedVars()})
-		enqueue(t, d, notify.Notice{Dedup: "d3", PersonID: 9, Phone: other, Template: notify.DepositCredited, Vars: creditedVars()})
+		// Several in one statement; a key repeated in the same call is kept once.
+		d2 := notify.Notice{Dedup: "d2", PersonID: 8, Phone: phone, Template: notify.DepositCredited, Vars: creditedVars()}
+		d3 := notify.Notice{Dedup: "d3", PersonID: 9, Phone: other, Template: notify.DepositCredited, Vars: creditedVars()}
+		if err := d.InTx(ctx, func(tx *db.Tx) error { return notify.EnqueueTx(ctx, tx, d2, d3, d2) }); err != nil {
+			t.Fatal(err)
+		}
+		if c := count(t, d, "notice_queue"); c != 3 {
+			t.Fatalf("%d rows, want 3", c)
+		}
 		if res, err := q.Dispatch(ctx, 10); err != nil || res != (notify.DispatchResult{Done: 2}) {
 			t.Fatalf("healthy pass: %+v %v", res, err)
 		}

@@ -27,6 +27,9 @@ type Template struct {
 	ID     string
 	Text   string
 	Secret []string
+	// Long are variables that may hold up to MaxText characters instead of
+	// MaxVar (the text of a batch SMS, Broadcast).
+	Long []string
 }
 
 // Vars returns the template's variable names in order of first appearance.
@@ -128,13 +131,14 @@ var templates = []Template{
 	{ID: SMSHelp, Text: "住房公积金12329短信指令：CX 查询密码（查余额）；MX 查询密码（最近3笔明细）；DK 查询密码（贷款）；KT 开通通知；TD 退订通知。"},
 	{ID: SMSSubscribed, Text: "您已开通住房公积金12329短信通知，回复TD可退订。"},
 	{ID: SMSUnsubscribed, Text: "您已退订住房公积金12329业务通知短信（验证码和查询回复不受影响），回复KT可重新开通。"},
+	{ID: Broadcast, Text: "{text}", Long: []string{"text"}},
 }
 
 // Templates returns a copy of the template registry. Any package may call it.
 func Templates() []Template {
 	out := make([]Template, len(templates))
 	for i, t := range templates {
-		t.Secret = slices.Clone(t.Secret)
+		t.Secret, t.Long = slices.Clone(t.Secret), slices.Clone(t.Long)
 		out[i] = t
 	}
 	return out
@@ -185,21 +189,28 @@ func parse(s string) []part {
 }
 
 // render fills the template id with vars and returns the full text, the
-// text with secret variables masked, and the secret values used.
-func render(id string, vars map[string]string) (full, masked string, secrets []string, err error) {
+// text with secret variables masked, and the secret values used. text is the
+// approved replacement of the built-in text ("" = the built-in one).
+func render(id, text string, vars map[string]string) (full, masked string, secrets []string, err error) {
 	t, ok := lookup(id)
 	if !ok {
 		return "", "", nil, ErrBadTemplate.With("template", id)
 	}
+	if text == "" {
+		text = t.Text
+	}
 	var f, m strings.Builder
-	for _, p := range parse(t.Text) {
+	for _, p := range parse(text) {
 		if p.name == "" {
 			f.WriteString(p.text)
 			m.WriteString(p.text)
 			continue
 		}
-		v := vars[p.name]
-		if v == "" || utf8.RuneCountInString(v) > MaxVar || !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+		v, limit := vars[p.name], MaxVar
+		if slices.Contains(t.Long, p.name) {
+			limit = MaxText
+		}
+		if v == "" || utf8.RuneCountInString(v) > limit || !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
 			return "", "", nil, ErrBadTemplate.With("template", id).With("var", p.name)
 		}
 		f.WriteString(v)

@@ -18,9 +18,8 @@ import (
 // account; the official account's own template id (assigned by WeChat) is
 // configured per deployment and handed to NewWeChat.
 //
-// Quiet hours: notify has none yet (neither for SMS nor for WeChat), so
-// WeChat.Send delivers at once; when quiet hours arrive they belong in front of
-// both senders, not in the callers.
+// Quiet hours and retries are the Dispatcher's (queue.go), in front of both
+// senders: WeChat.Send itself delivers at once and does not retry.
 
 // WeChatField is one data item of a WeChat template message: the key of the
 // registered template ("first", "keyword1", "amount2", …) and its text with

@@ -132,6 +132,9 @@ func mutating(method string) bool { return method != http.MethodGet && method !=
 // allow is any other answer below 500 (400/404/422 after authentication
 // count as allowed). No answer is a 5xx. Every HTML answer's inline styles
 // are admitted by its CSP and it has no inline script.
+//
+// GJJ_SEC_DISCOVER=1 (or =codes) prints, instead of judging, which roles got
+// through each route (and the refusals' codes): a start for classifying.
 func TestRouteRoleMatrix(t *testing.T) {
 	apitest.EachStore(t, func(t *testing.T, a *app.App) {
 		v := newEnv(t, a)

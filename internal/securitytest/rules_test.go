@@ -53,6 +53,7 @@ var matrix = []rule{
 	{method: "POST", prefix: "/admin/params/", allow: roles(paramMaker)},
 	{prefix: "/admin/reviews/", allow: roles(reviewer)},
 	{method: "GET", prefix: "/admin/sms", allow: roles(sysadmin, hotlineAgent, auditor)},
+	{method: "GET", prefix: "/admin/sms/templates", allow: roles(sysadmin, hotlineAgent, auditor, paramMaker, paramChecker)},
 	{method: "GET", prefix: "/admin/users", allow: roles(sysadmin, auditor)},
 	{method: "POST", prefix: "/admin/users/changes", allow: roles(sysadmin)},
 	{method: "GET", prefix: "/admin/workorders", allow: roles(sysadmin, reviewer, hotlineAgent, auditor)},

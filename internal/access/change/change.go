@@ -13,8 +13,8 @@
 // Who may do what is casbin data (internal/access): object
 // access.ChangeObject(kind), action access.ActSubmit or access.ActApprove
 // (approve and reject). As seeded: param — param_maker submits; channel_state,
-// item_switch, capacity — channel_admin submits; notice — param_maker or
-// channel_admin submits; role_grant — sysadmin submits; param_checker approves
+// item_switch, capacity — channel_admin submits; notice, kb_article —
+// param_maker or channel_admin submits; role_grant — sysadmin submits; param_checker approves
 // every kind and another sysadmin may also approve role grants.
 //
 // Channel kinds become new versions of the JSON parameters channel.matrix and

@@ -74,6 +74,7 @@ func (s *Service) creditNoticesTx(ctx context.Context, tx *db.Tx, e *ledger.Entr
 		for i, p := range people {
 			byNo[p.AccountNo] = i
 		}
+		notices := make([]notify.Notice, 0, len(chunk))
 		for _, c := range chunk {
 			i, ok := byNo[c.accountNo]
 			if !ok {
@@ -88,11 +89,12 @@ func (s *Service) creditNoticesTx(ctx context.Context, tx *db.Tx, e *ledger.Entr
 			if len(tail) > 4 {
 				tail = tail[len(tail)-4:]
 			}
-			if err := notify.EnqueueTx(ctx, tx, notify.Notice{Dedup: CreditedDedup(e.Serial, c.accountNo), PersonID: p.PersonID,
+			notices = append(notices, notify.Notice{Dedup: CreditedDedup(e.Serial, c.accountNo), PersonID: p.PersonID,
 				Phone: phone, Template: notify.DepositCredited, Vars: map[string]string{"name": p.Name, "date": day,
-					"account_tail": tail, "amount": c.amount.Format(), "balance": c.balAft.Format()}}); err != nil {
-				return err
-			}
+					"account_tail": tail, "amount": c.amount.Format(), "balance": c.balAft.Format()}})
+		}
+		if err := notify.EnqueueTx(ctx, tx, notices...); err != nil {
+			return err
 		}
 	}
 	return nil

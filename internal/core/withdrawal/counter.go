@@ -17,7 +17,13 @@ var (
 	ErrMaterialMissing = errs.New(errs.Invalid, "withdrawal.material_missing", "缺少必需的申请材料")
 	ErrMaterialUnknown = errs.New(errs.Invalid, "withdrawal.material_unknown", "所列材料不是该提取原因要求的材料")
 	ErrHeirNotAllowed  = errs.New(errs.Invalid, "withdrawal.heir_not_allowed", "该提取原因不能由继承人或受遗赠人领取")
-	ErrFilerReviews    = errs.New(errs.Forbidden, "withdrawal.filer_reviews", "柜面代办的提取申请须由受理人以外的审核人员审核")
+	ErrFilerReviews    = errs.New(errs.Forbidden, "withdrawal.filer_reviews", "柜面代办的提取申请须由受理人以外的审核人员审核（柜面补正经办人同样不能审核）")
+	// ErrCounterCorrection: the applicant tried to resubmit online an
+	// application filed at the counter; it is corrected at the counter.
+	ErrCounterCorrection = errs.New(errs.Conflict, "withdrawal.counter_correction", "该申请由柜面代办受理，请携带补正材料到柜面办理补正")
+	// ErrNotCounterFiled: staff tried to correct at the counter an
+	// application the person submitted online; the person resubmits it.
+	ErrNotCounterFiled = errs.New(errs.Conflict, "withdrawal.not_counter_filed", "该申请由申请人本人在线提交，须由本人补正后重新提交")
 )
 
 // CounterApplication is what staff enter at the counter for a person who is
@@ -71,16 +77,78 @@ func (s *Service) FileAtCounter(ctx context.Context, p *identity.Principal, key 
 	}
 	in := a.Input
 	in.SMSCode = ""
-	mats := make([]string, 0, len(a.Materials))
-	for _, m := range a.Materials {
+	in.Counter = &CounterFiling{FiledBy: p.Subject, Materials: counterMaterials(a.Materials), HeirName: strings.TrimSpace(a.HeirName),
+		HeirIDNumber: strings.ToUpper(strings.TrimSpace(a.HeirIDNumber))}
+	return s.submit(ctx, key, in, filing{personID: emp.PersonID, accountNo: emp.AccountNo})
+}
+
+// counterMaterials trims, deduplicates and sorts the materials checked.
+func counterMaterials(list []string) []string {
+	mats := make([]string, 0, len(list))
+	for _, m := range list {
 		if m = strings.TrimSpace(m); m != "" && !slices.Contains(mats, m) {
 			mats = append(mats, m)
 		}
 	}
 	slices.Sort(mats)
-	in.Counter = &CounterFiling{FiledBy: p.Subject, Materials: mats, HeirName: strings.TrimSpace(a.HeirName),
-		HeirIDNumber: strings.ToUpper(strings.TrimSpace(a.HeirIDNumber))}
-	return s.submit(ctx, key, in, filing{personID: emp.PersonID, accountNo: emp.AccountNo})
+	return mats
+}
+
+// CounterCorrection is what staff enter when the person (or heir) brings
+// the correction of a returned counter-filed application to the counter:
+// the corrected application (Input.Reason "" keeps the reason; another one
+// is refused) and the required materials checked again, all of them.
+type CounterCorrection struct {
+	Input     Input
+	Materials []string
+	// HeirName and HeirIDNumber: the heir or legatee paid (heir_payee
+	// reasons only), as in CounterApplication.
+	HeirName     string
+	HeirIDNumber string
+}
+
+// ResubmitAtCounter corrects at the counter an application filed at the
+// counter (FileAtCounter) that a reviewer returned (退回补正): the person
+// cannot do it online (Resubmit refuses it with ErrCounterCorrection, and
+// the counter-only reasons are closed online). Staff (the staff API and the
+// console, casbin role reviewer) call it with the session's principal.
+//
+// Every material the reason requires is checked again (ErrMaterialMissing,
+// ErrMaterialUnknown as for FileAtCounter), the rules are evaluated again on
+// the corrected input (a failing rule refuses it with its RuleError and the
+// application stays returned) and, without a step-up code, the application
+// goes back to 待初审 with a new decision deadline — never approved
+// automatically. The staff member who corrects it is recorded
+// (CounterFiling.CorrectedBy) and, like the filer, may not approve it
+// (ErrFilerReviews). The correction is audited as
+// withdrawal.counter_resubmit with the materials checked before and now.
+// A second correction of the same return finds it 待初审 (ErrStatus).
+//
+// Errors: ErrNotStaff, ErrNotFound, ErrStatus (not returned),
+// ErrNotCounterFiled (the person submitted it online), ErrUnknownReason
+// (another reason), ErrBadInput, ErrMaterialMissing, ErrMaterialUnknown,
+// ErrHeirNotAllowed, a RuleError, ErrNoRules, store errors.
+func (s *Service) ResubmitAtCounter(ctx context.Context, p *identity.Principal, id int64, c CounterCorrection) (*Application, error) {
+	if p == nil || p.Kind != "staff" || strings.TrimSpace(p.Subject) == "" {
+		return nil, ErrNotStaff
+	}
+	in := c.Input
+	in.SMSCode = ""
+	mats := counterMaterials(c.Materials)
+	heir, heirID := strings.TrimSpace(c.HeirName), strings.ToUpper(strings.TrimSpace(c.HeirIDNumber))
+	return s.resubmit(ctx, id, in, correction{where: "id = ?", args: []any{id}, action: "counter_resubmit",
+		fill: func(cur *Application, in Input) (Input, error) {
+			prev := cur.Fields.Counter
+			if prev == nil {
+				return in, ErrNotCounterFiled
+			}
+			by := slices.Clone(prev.CorrectedBy)
+			if !slices.ContainsFunc(by, func(s string) bool { return strings.EqualFold(s, p.Subject) }) {
+				by = append(by, p.Subject)
+			}
+			in.Counter = &CounterFiling{FiledBy: prev.FiledBy, Materials: mats, HeirName: heir, HeirIDNumber: heirID, CorrectedBy: by}
+			return in, nil
+		}})
 }
 
 // checkCounter checks the counter's part of an application: every material
@@ -119,11 +187,19 @@ func checkCounter(rs *rules.Reason, in Input) error {
 	return nil
 }
 
-// counterFiler is the staff member who filed the application at the
-// counter ("" for one the person submitted).
-func counterFiler(a *Application) string {
-	if a.Fields.Counter == nil {
+// counterHandledBy is the staff member among those who filed or corrected
+// the application at the counter that reviewer is ("" when reviewer is none
+// of them, or the person submitted it).
+func counterHandledBy(a *Application, reviewer string) string {
+	c := a.Fields.Counter
+	if c == nil {
 		return ""
 	}
-	return a.Fields.Counter.FiledBy
+	reviewer = strings.TrimSpace(reviewer)
+	for _, who := range append([]string{c.FiledBy}, c.CorrectedBy...) {
+		if who != "" && strings.EqualFold(reviewer, who) {
+			return who
+		}
+	}
+	return ""
 }

@@ -203,3 +203,125 @@ func TestCounterFilingReviewPay(t *testing.T) {
 		e.verify()
 	})
 }
+
+// TestCounterResubmit: a counter filing the reviewer returned cannot be
+// resubmitted online; staff correct it at the counter (materials checked
+// again, rules again, refusals leave it returned), it goes back to 初审 with
+// the corrector recorded and audited; neither the filer nor the corrector
+// may approve it, a third reviewer does and the corrected amount is paid.
+// An application the person submitted online is not corrected at the
+// counter.
+func TestCounterResubmit(t *testing.T) {
+	apitest.EachStore(t, func(t *testing.T, a *app.App) {
+		e := newEnv(t, a)
+		r, err := e.svc.FileAtCounter(e.staff("counter1"), staffPrincipal("counter1"), "ctr-r1",
+			withdrawal.CounterApplication{AccountNo: li.AccountNo, Input: buildInput(li, money.Yuan(20_000)), Materials: buildMaterials})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.ResubmitAtCounter(e.staff("counter2"), staffPrincipal("counter2"), r.ID, withdrawal.CounterCorrection{
+			Input: buildInput(li, money.Yuan(20_000)), Materials: buildMaterials}); codeOf(err) != "withdrawal.status" {
+			t.Errorf("correct an application that was not returned: %v", err)
+		}
+		if _, err := e.svc.Return(e.staff("reviewer"), r.ID, "staff:reviewer", "工程预算金额与申报费用不符"); err != nil {
+			t.Fatal(err)
+		}
+		p, pctx := e.person(li, "web")
+		online := buildInput(li, money.Yuan(15_000))
+		online.SMSCode = goodCode
+		if _, err := e.svc.Resubmit(pctx, p, r.ID, online); codeOf(err) != "withdrawal.counter_correction" {
+			t.Errorf("person resubmits a counter filing online: %v", err)
+		}
+
+		ctx := e.staff("counter2")
+		corrected := buildInput(li, money.Yuan(15_000))
+		corrected.CostFen = money.Yuan(18_000)
+		cases := []struct {
+			name string
+			p    *identity.Principal
+			id   int64
+			c    withdrawal.CounterCorrection
+			code string
+		}{
+			{"person session", p, r.ID, withdrawal.CounterCorrection{Input: corrected, Materials: buildMaterials}, "withdrawal.not_staff"},
+			{"unknown application", staffPrincipal("counter2"), r.ID + 1000,
+				withdrawal.CounterCorrection{Input: corrected, Materials: buildMaterials}, "withdrawal.not_found"},
+			{"material not checked again", staffPrincipal("counter2"), r.ID,
+				withdrawal.CounterCorrection{Input: corrected, Materials: buildMaterials[1:]}, "withdrawal.material_missing"},
+			{"unknown material", staffPrincipal("counter2"), r.ID,
+				withdrawal.CounterCorrection{Input: corrected, Materials: append([]string{"户口本"}, buildMaterials...)}, "withdrawal.material_unknown"},
+			{"another reason", staffPrincipal("counter2"), r.ID, withdrawal.CounterCorrection{Input: withdrawal.Input{Reason: "medical",
+				Amount: money.Yuan(1_000), BankCard: demo.BankCard(li), ProofNo: "ZD-1", CostFen: money.Yuan(2_000)},
+				Materials: []string{"诊断证明", "医疗费用票据", "医保结算单"}}, "withdrawal.unknown_reason"},
+			{"heir on a reason without heirs", staffPrincipal("counter2"), r.ID, withdrawal.CounterCorrection{Input: corrected,
+				Materials: buildMaterials, HeirName: "李小明", HeirIDNumber: chen.IDNumber}, "withdrawal.heir_not_allowed"},
+			{"amount above the corrected cost", staffPrincipal("counter2"), r.ID, withdrawal.CounterCorrection{
+				Input: buildInput(li, money.Yuan(30_001)), Materials: buildMaterials}, "withdrawal.amount_cap"},
+		}
+		for _, c := range cases {
+			if _, err := e.svc.ResubmitAtCounter(ctx, c.p, c.id, c.c); codeOf(err) != c.code {
+				t.Errorf("%s: got %v, want %s", c.name, err, c.code)
+			}
+		}
+		if got, _ := e.svc.Get(e.ctx, r.ID); got.Status != withdrawal.StatusReturned || got.Amount != money.Yuan(20_000) || len(got.Events) != 2 {
+			t.Fatalf("after refused corrections: %s %v, %d events", got.Status, got.Amount, len(got.Events))
+		}
+
+		got, err := e.svc.ResubmitAtCounter(ctx, staffPrincipal("counter2"), r.ID, withdrawal.CounterCorrection{Input: corrected,
+			Materials: []string{"工程预算", " 用地证明", "建设工程规划许可证"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctr := got.Fields.Counter
+		if got.Status != withdrawal.StatusPendingReview || got.Amount != money.Yuan(15_000) || got.Fields.CostFen != money.Yuan(18_000) ||
+			got.Comment != "" || got.Channel != "counter" || ctr == nil || ctr.FiledBy != "staff:counter1" ||
+			strings.Join(ctr.CorrectedBy, ",") != "staff:counter2" || strings.Join(ctr.Materials, ",") != "工程预算,建设工程规划许可证,用地证明" {
+			t.Fatalf("corrected %+v counter %+v", got, ctr)
+		}
+		last := got.Events[len(got.Events)-1]
+		if last.Action != "counter_resubmit" || last.Actor != "staff:counter2" || last.Status != withdrawal.StatusPendingReview {
+			t.Errorf("event %+v", last)
+		}
+		trail, err := a.Audit.List(e.ctx, audit.Filter{Object: fmt.Sprintf("withdrawal:%d", r.ID), Action: "withdrawal.counter_resubmit"})
+		if err != nil || len(trail) != 1 || trail[0].Actor != "staff:counter2" || !strings.Contains(trail[0].After, "工程预算") ||
+			!strings.Contains(trail[0].Before, "returned") {
+			t.Errorf("audit %+v %v", trail, err)
+		}
+		if _, err := e.svc.ResubmitAtCounter(ctx, staffPrincipal("counter2"), r.ID, withdrawal.CounterCorrection{Input: corrected,
+			Materials: buildMaterials}); codeOf(err) != "withdrawal.status" {
+			t.Errorf("second correction: %v", err)
+		}
+		for _, who := range []string{"counter1", "counter2"} {
+			if _, err := e.svc.Approve(e.staff(who), r.ID, "staff:"+who, ""); codeOf(err) != "withdrawal.filer_reviews" {
+				t.Errorf("%s approves: %v", who, err)
+			}
+		}
+		if e.balance(li) != li.Opening {
+			t.Fatal("money moved before review")
+		}
+		paid, err := e.svc.Approve(e.staff("reviewer"), r.ID, "staff:reviewer", "补正材料已核")
+		if err != nil || paid.Status != withdrawal.StatusPaid {
+			t.Fatalf("approve %+v %v", paid, err)
+		}
+		if e.balance(li) != li.Opening-money.Yuan(15_000) {
+			t.Errorf("balance %v", e.balance(li))
+		}
+
+		// The person's own online application is corrected by the person.
+		pz, zctx := e.person(zhang, "app")
+		own, err := e.svc.Submit(zctx, pz, "own-1", withdrawal.Input{Reason: "medical", Amount: money.Yuan(1_000), ProofNo: "ZD-2",
+			CostFen: money.Yuan(2_000), BankCard: demo.BankCard(zhang), SMSCode: goodCode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Return(e.staff("reviewer"), own.ID, "staff:reviewer", "请补充票据"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.ResubmitAtCounter(ctx, staffPrincipal("counter2"), own.ID, withdrawal.CounterCorrection{
+			Input: withdrawal.Input{Reason: "medical", Amount: money.Yuan(1_000), ProofNo: "ZD-2", CostFen: money.Yuan(2_000),
+				BankCard: demo.BankCard(zhang)}, Materials: []string{"诊断证明", "医疗费用票据", "医保结算单"}}); codeOf(err) != "withdrawal.not_counter_filed" {
+			t.Errorf("counter correction of an online application: %v", err)
+		}
+		e.verify()
+	})
+}

@@ -97,7 +97,8 @@ func reviewComment(c string, required bool) (string, error) {
 // The 终审 reviewer must differ from the 初审 reviewer (ErrFourEyes).
 //
 // An application filed at the counter (FileAtCounter) is never approved by
-// the staff member who filed it (ErrFilerReviews).
+// the staff member who filed it or one who corrected it at the counter
+// (ResubmitAtCounter) (ErrFilerReviews).
 //
 // Errors: ErrNotFound, ErrStatus, ErrFourEyes, ErrFilerReviews, ErrCommentRequired (comment
 // over 200 characters), withdrawal.account_status (frozen or closed since),
@@ -115,7 +116,7 @@ func (s *Service) Approve(ctx context.Context, id int64, reviewer, comment strin
 		if err != nil {
 			return err
 		}
-		if filer := counterFiler(app); filer != "" && strings.EqualFold(strings.TrimSpace(reviewer), filer) &&
+		if filer := counterHandledBy(app, reviewer); filer != "" &&
 			(app.Status == StatusPendingReview || app.Status == StatusPendingFinal) {
 			return ErrFilerReviews.With("filed_by", filer)
 		}
@@ -258,21 +259,56 @@ func (s *Service) Cancel(ctx context.Context, personID, id int64) (*Application,
 // evaluated again (a failing rule refuses it as in Submit and the
 // application stays returned); otherwise it goes back to 待初审 with a new
 // decision deadline. A returned application is never approved
-// automatically: staff look at it again. Personal channels call it.
+// automatically: staff look at it again. Personal channels call it. An
+// application filed at the counter is corrected at the counter
+// (ResubmitAtCounter): the person's own resubmission of one is
+// ErrCounterCorrection.
 //
-// Errors: ErrNotFound, ErrStatus, ErrBadInput, ErrUnknownReason (another
-// reason), step-up errors, a RuleError, store errors.
+// Errors: ErrNotFound, ErrStatus, ErrCounterCorrection, ErrBadInput,
+// ErrUnknownReason (another reason), step-up errors, a RuleError, store
+// errors.
 func (s *Service) Resubmit(ctx context.Context, p *identity.Principal, id int64, in Input) (*Application, error) {
 	if p == nil || p.Kind != "person" {
 		return nil, ErrNotPerson
 	}
+	in.Counter = nil // only staff correct a counter filing (ResubmitAtCounter)
+	return s.resubmit(ctx, id, in, correction{
+		where: "id = ? AND person_id = ?", args: []any{id, p.SubjectID}, action: "resubmit",
+		fill: func(cur *Application, in Input) (Input, error) {
+			if cur.Fields.Counter != nil {
+				return in, ErrCounterCorrection
+			}
+			return in, nil
+		},
+		stepUp: func(code string) error { return s.d.StepUp.StepUp(ctx, p, code) },
+	})
+}
+
+// correction is who resubmits a returned application and how: the rows
+// they may see (where, args), fill checks the application as it is and
+// completes the input (called again in the transaction), stepUp checks the
+// person's code (nil at the counter), action names the event.
+type correction struct {
+	where  string
+	args   []any
+	fill   func(cur *Application, in Input) (Input, error)
+	stepUp func(code string) error
+	action string
+}
+
+// resubmit is Resubmit and ResubmitAtCounter: the rules again on the
+// corrected input, then back to 待初审 with a new deadline, audited.
+func (s *Service) resubmit(ctx context.Context, id int64, in Input, c correction) (*Application, error) {
 	in = normalize(in)
-	cur, err := s.PersonApplication(ctx, p.SubjectID, id)
+	cur, err := s.get(ctx, c.where, c.args...)
 	if err != nil {
 		return nil, err
 	}
 	if cur.Status != StatusReturned {
 		return nil, ErrStatus.With("status", cur.Status)
+	}
+	if in, err = c.fill(cur, in); err != nil {
+		return nil, err
 	}
 	if in.Reason == "" {
 		in.Reason = cur.Reason
@@ -292,6 +328,11 @@ func (s *Service) Resubmit(ctx context.Context, p *identity.Principal, id int64,
 	if err := checkInput(rs, in); err != nil {
 		return nil, err
 	}
+	if in.Counter != nil {
+		if err := checkCounter(rs, in); err != nil {
+			return nil, err
+		}
+	}
 	pol, err := s.policyOn(ctx, today)
 	if err != nil {
 		return nil, err
@@ -300,24 +341,30 @@ func (s *Service) Resubmit(ctx context.Context, p *identity.Principal, id int64,
 	if err != nil {
 		return nil, err
 	}
-	ext, err := s.outside(ctx, rs, p.SubjectID, emp.IDNumber, today, in)
+	ext, err := s.outside(ctx, rs, cur.PersonID, emp.IDNumber, today, in)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.preflight(ctx, doc, rs, cur.AccountID, in, today, pol, ext, cur.ID); err != nil {
 		return nil, err
 	}
-	if err := s.d.StepUp.StepUp(ctx, p, in.SMSCode); err != nil {
-		return nil, err
+	if c.stepUp != nil {
+		if err := c.stepUp(in.SMSCode); err != nil {
+			return nil, err
+		}
 	}
 	deadline := s.addWorkingDays(ctx, today, doc.Review.DecisionWorkingDays)
 	err = s.d.DB.InTx(ctx, func(tx *db.Tx) error {
-		app, err := s.load(ctx, tx, "id = ? AND person_id = ?", true, id, p.SubjectID)
+		app, err := s.load(ctx, tx, c.where, true, c.args...)
 		if err != nil {
 			return err
 		}
 		if app.Status != StatusReturned {
 			return ErrStatus.With("status", app.Status)
+		}
+		in, err := c.fill(app, in)
+		if err != nil {
+			return err
 		}
 		a, err := lockAccount(ctx, tx, app.AccountID)
 		if err != nil {
@@ -332,21 +379,34 @@ func (s *Service) Resubmit(ctx context.Context, p *identity.Principal, id int64,
 			return RuleError(ev)
 		}
 		before := map[string]any{"status": app.Status, "amount_fen": int64(app.Amount)}
+		after := map[string]any{}
+		if app.Fields.Counter != nil && in.Counter != nil {
+			before["materials_checked"] = strings.Join(app.Fields.Counter.Materials, "、")
+			after["materials_checked"] = strings.Join(in.Counter.Materials, "、")
+			if in.Counter.HeirName != "" {
+				after["heir"] = in.Counter.HeirName
+			}
+		}
+		payee := a.Name
+		if in.Counter != nil && in.Counter.HeirName != "" {
+			payee = in.Counter.HeirName
+		}
 		now := db.Now()
 		app.Status, app.Amount, app.Checks, app.ReviewLevel = StatusPendingReview, ev.Amount, ev.Checks, max(ev.ReviewLevel, 1)
-		if _, err := tx.ExecContext(ctx, `UPDATE withdrawal_application SET status = ?, amount_fen = ?, bank_card = ?, contract_no = ?,
-			fields = ?, checks = ?, review_level = ?, rules_from = ?, submitted_on = ?, deadline_on = ?, first_reviewer = '',
+		if _, err := tx.ExecContext(ctx, `UPDATE withdrawal_application SET status = ?, amount_fen = ?, bank_card = ?, payee_name = ?,
+			contract_no = ?, fields = ?, checks = ?, review_level = ?, rules_from = ?, submitted_on = ?, deadline_on = ?, first_reviewer = '',
 			first_comment = '', first_at = NULL, decision_comment = '', updated_at = ? WHERE id = ?`,
-			app.Status, app.Amount, in.BankCard, in.ContractNo, mustJSON(in), mustJSON(ev.Checks), app.ReviewLevel, rulesFrom, today,
-			deadline, now, app.ID); err != nil {
+			app.Status, app.Amount, in.BankCard, clip(payee, 64), in.ContractNo, mustJSON(in), mustJSON(ev.Checks), app.ReviewLevel,
+			rulesFrom, today, deadline, now, app.ID); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, app, "resubmit", "", before, map[string]any{"amount_fen": int64(app.Amount), "review_level": app.ReviewLevel})
+		after["amount_fen"], after["review_level"] = int64(app.Amount), app.ReviewLevel
+		return s.event(ctx, tx, app, c.action, "", before, after)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.PersonApplication(ctx, p.SubjectID, id)
+	return s.get(ctx, c.where, c.args...)
 }
 
 // Get returns an application with its progress (staff; channels use

@@ -74,6 +74,9 @@ type filing struct {
 	personID  int64
 	accountNo string
 	stepUp    func(code string) error
+	// agency and authRef: a government service platform filed it with the
+	// person's recorded authorization instead of a step-up (FileForAgency).
+	agency, authRef string
 }
 
 func (s *Service) submit(ctx context.Context, key string, in Input, fl filing) (*Receipt, error) {
@@ -217,6 +220,10 @@ func (s *Service) submit(ctx context.Context, key string, in Input, fl filing) (
 			if in.Counter.HeirName != "" {
 				after["heir"] = in.Counter.HeirName
 			}
+		}
+		if fl.agency != "" {
+			action = "agency_submit"
+			after["agency"], after["authorization_ref"], after["step_up"] = fl.agency, fl.authRef, "agency_authorization"
 		}
 		if err := s.event(ctx, tx, app, action, "", nil, after); err != nil {
 			return err

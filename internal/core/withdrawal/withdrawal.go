@@ -252,6 +252,10 @@ type CounterFiling struct {
 	// (继承人、受遗赠人), paid to BankCard, which is then the heir's card.
 	HeirName     string `json:"heir_name,omitempty"`
 	HeirIDNumber string `json:"heir_id_number,omitempty"`
+	// CorrectedBy are the staff members who corrected the application at
+	// the counter after a return (ResubmitAtCounter); like the filer, none
+	// of them may review it.
+	CorrectedBy []string `json:"corrected_by,omitempty"`
 }
 
 // Receipt is the answer to a submission (and, for a replayed
@@ -340,8 +344,12 @@ func ActionName(action string) string {
 		return "提交申请"
 	case "counter_submit":
 		return "柜面代办受理"
+	case "agency_submit":
+		return "政务服务平台代办提交（机构授权）"
 	case "resubmit":
 		return "补正后重新提交"
+	case "counter_resubmit":
+		return "柜面补正后重新提交"
 	case "auto_approve":
 		return "系统自动审批通过"
 	case "first_approve":

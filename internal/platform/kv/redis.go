@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -19,7 +20,16 @@ type redisStore struct {
 	client *redis.Client
 	prefix string
 	once   sync.Once
+	// downUntil (unix nanoseconds) is set when Redis could not be reached:
+	// until then calls fail fast with ErrUnavailable instead of each
+	// waiting for dials that will fail (Ping always tries).
+	downUntil atomic.Int64
 }
+
+// failFastFor is how long a Redis store answers ErrUnavailable without
+// trying after Redis could not be reached; the first call after it (or any
+// Ping) tries again.
+const failFastFor = time.Second
 
 // NewRedis returns a Store on the Redis at addr ("host:port" or a
 // redis://[user:password@]host:port/db URL) whose keys all start with prefix
@@ -52,6 +62,9 @@ func NewRedis(addr, prefix string) (Store, error) {
 	if opts.WriteTimeout == 0 {
 		opts.WriteTimeout = time.Second
 	}
+	if opts.DialerRetries == 0 {
+		opts.DialerRetries = 1 // a refused dial is not retried five times per command
+	}
 	return &redisStore{client: redis.NewClient(opts), prefix: prefix}, nil
 }
 
@@ -81,32 +94,64 @@ func wrap(op string, err error) error {
 	return ErrUnavailable.Wrap(err)
 }
 
-// Ping implements Store.
+// check classifies err like wrap and records whether Redis was reachable.
+func (r *redisStore) check(op string, err error) error {
+	err = wrap(op, err)
+	switch {
+	case err == nil:
+		r.downUntil.Store(0)
+	case errors.Is(err, ErrUnavailable):
+		r.downUntil.Store(time.Now().Add(failFastFor).UnixNano())
+	}
+	return err
+}
+
+// away is ErrUnavailable while Redis was unreachable less than failFastFor ago.
+func (r *redisStore) away() error {
+	if time.Now().UnixNano() < r.downUntil.Load() {
+		return ErrUnavailable.Wrap(errors.New("kv: Redis was unreachable a moment ago"))
+	}
+	return nil
+}
+
+// Ping implements Store. It always asks Redis, so readiness checks see it
+// return at once.
 func (r *redisStore) Ping(ctx context.Context) error {
-	return wrap("ping", r.client.Ping(ctx).Err())
+	return r.check("ping", r.client.Ping(ctx).Err())
 }
 
 // Get implements Store.
 func (r *redisStore) Get(ctx context.Context, key string) (string, bool, error) {
+	if err := r.away(); err != nil {
+		return "", false, err
+	}
 	v, err := r.client.Get(ctx, r.prefix+key).Result()
 	if errors.Is(err, redis.Nil) {
+		r.downUntil.Store(0)
 		return "", false, nil
 	}
 	if err != nil {
-		return "", false, wrap("get", err)
+		return "", false, r.check("get", err)
 	}
+	r.downUntil.Store(0)
 	return v, true, nil
 }
 
 // Set implements Store.
 func (r *redisStore) Set(ctx context.Context, key, value string, ttl time.Duration) error {
-	return wrap("set", r.client.Set(ctx, r.prefix+key, value, max(ttl, 0)).Err())
+	if err := r.away(); err != nil {
+		return err
+	}
+	return r.check("set", r.client.Set(ctx, r.prefix+key, value, max(ttl, 0)).Err())
 }
 
 // SetNX implements Store.
 func (r *redisStore) SetNX(ctx context.Context, key, value string, ttl time.Duration) (bool, error) {
+	if err := r.away(); err != nil {
+		return false, err
+	}
 	ok, err := r.client.SetNX(ctx, r.prefix+key, value, max(ttl, 0)).Result()
-	return ok, wrap("setnx", err)
+	return ok, r.check("setnx", err)
 }
 
 // Del implements Store.
@@ -114,11 +159,14 @@ func (r *redisStore) Del(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
 	}
+	if err := r.away(); err != nil {
+		return err
+	}
 	full := make([]string, len(keys))
 	for i, k := range keys {
 		full[i] = r.prefix + k
 	}
-	return wrap("del", r.client.Del(ctx, full...).Err())
+	return r.check("del", r.client.Del(ctx, full...).Err())
 }
 
 // incrScript increments and, when the key was just created, sets its expiry,
@@ -132,12 +180,15 @@ return n`)
 
 // Incr implements Store.
 func (r *redisStore) Incr(ctx context.Context, key string, ttl time.Duration) (int64, error) {
+	if err := r.away(); err != nil {
+		return 0, err
+	}
 	ms := int64(0)
 	if ttl > 0 {
 		ms = max(ttl.Milliseconds(), 1)
 	}
 	n, err := incrScript.Run(ctx, r.client, []string{r.prefix + key}, ms).Int64()
-	return n, wrap("incr", err)
+	return n, r.check("incr", err)
 }
 
 // Close closes the connection pool. It is idempotent.
