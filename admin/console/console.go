@@ -180,6 +180,9 @@ func Register(e *echo.Echo, d Deps) {
 	if d.KB != nil && d.Changes != nil {
 		h.registerKB(page)
 	}
+	if d.Changes != nil {
+		h.registerSMS(page) // sms_batch.go
+	}
 	if d.WorkOrders != nil {
 		h.registerWorkOrders(page)
 	}
@@ -414,6 +417,7 @@ var flashes = map[string]string{
 	"wd_returned":       "已退回补正（申请编号 %s），已短信通知申请人。",
 	"wd_rejected":       "已作出不予通过的决定（申请编号 %s），已短信通知申请人。",
 	"wd_filed":          "柜面代办申请已受理（申请编号 %s），待另一名审核人员审核。",
+	"wd_resubmitted":    "已在柜面补正并重新提交（申请编号 %s），待受理人、补正经办人以外的审核人员审核。",
 	"loan_level":        "已通过本级审批（申请编号 %s），待下一级审批。",
 	"loan_approved":     "贷款申请已审批通过（申请编号 %s），待签订合同。",
 	"loan_rejected":     "已作出不予通过的决定（申请编号 %s）。",

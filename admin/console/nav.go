@@ -44,6 +44,7 @@ var menu = []navGroup{
 		{"/admin/devices", "终端与机构"},
 		{"/admin/sms", "短信发件箱"},
 		{"/admin/sms/templates", "短信模板"},
+		{"/admin/sms/batch", "短信群发"},
 		{"/admin/batch", "营业日期与批处理"},
 	}},
 	{"系统与审计", []navEntry{
@@ -62,7 +63,7 @@ func (h *handler) nav(c echo.Context) []navGroup {
 	for _, g := range menu {
 		var entries []navEntry
 		for _, e := range g.Entries {
-			if e.Path == "/admin/changes" && h.d.Changes == nil {
+			if (e.Path == "/admin/changes" || e.Path == "/admin/sms/batch") && h.d.Changes == nil {
 				continue // maker-checker not wired
 			}
 			if e.Path == "/admin/notices" && (h.d.Notices == nil || h.d.Changes == nil) {

@@ -128,6 +128,9 @@ type withdrawalData struct {
 	// core refuses their approval (four-eyes), so the page says so.
 	SameReviewer bool
 	Comment      string
+	// Correct is the counter correction form (柜面补正) of a returned
+	// counter filing (nil otherwise; reviews_withdrawals_counter.go).
+	Correct *wdCorrection
 }
 
 func (h *handler) withdrawal(c echo.Context) error {
@@ -140,6 +143,12 @@ func (h *handler) withdrawal(c echo.Context) error {
 // renderWithdrawal shows one application; formErr is a refused decision,
 // shown with the core's message next to the form.
 func (h *handler) renderWithdrawal(c echo.Context, comment string, formErr error) error {
+	return h.renderWithdrawalPage(c, comment, nil, formErr)
+}
+
+// renderWithdrawalPage is renderWithdrawal with the values of a refused
+// counter correction (corr; nil shows the form filled from the application).
+func (h *handler) renderWithdrawalPage(c echo.Context, comment string, corr *wdCorrection, formErr error) error {
 	id, err := idParam(c)
 	if err != nil {
 		return err
@@ -151,6 +160,11 @@ func (h *handler) renderWithdrawal(c echo.Context, comment string, formErr error
 	d := withdrawalData{A: a, Comment: comment,
 		Decidable: a.Status == withdrawal.StatusPendingReview || a.Status == withdrawal.StatusPendingFinal}
 	d.SameReviewer = a.Status == withdrawal.StatusPendingFinal && strings.EqualFold(a.FirstReviewer, reviewer(c))
+	if d.Correct = corr; corr == nil {
+		if d.Correct, err = h.correctionForm(c, a); err != nil {
+			return err
+		}
+	}
 	v := view{Title: "提取申请 " + strconv.FormatInt(a.ID, 10), Menu: "/admin/reviews/withdrawals", Data: d}
 	if formErr != nil {
 		return h.formError(c, formErr, "withdrawal", v)

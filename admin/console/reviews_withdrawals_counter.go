@@ -25,6 +25,7 @@ func (h *handler) registerCounterWithdrawal(page func(method, path string, fn ec
 	}
 	page(http.MethodGet, "/admin/reviews/withdrawals/new", h.counterWithdrawal)
 	page(http.MethodPost, "/admin/reviews/withdrawals/new", h.fileCounterWithdrawal)
+	page(http.MethodPost, "/admin/reviews/withdrawals/:id/resubmit", h.resubmitCounterWithdrawal)
 }
 
 type counterReason struct {
@@ -138,4 +139,121 @@ func (h *handler) fileCounterWithdrawal(c echo.Context) error {
 	}
 	ref := strconv.FormatInt(r.ID, 10)
 	return done(c, "/admin/reviews/withdrawals/"+ref, "wd_filed", ref)
+}
+
+// wdCorrection is the counter correction form (柜面补正) on the page of a
+// returned counter filing: the application's values to correct (the card
+// and the heir's ID number are not shown; left empty they stay as filed)
+// and the reason's materials, to be ticked again.
+type wdCorrection struct {
+	Reason                                                       *rules.Reason
+	Amount, ContractNo, LeaseNo, ProofNo, Cost, Repaid, HeirName string
+	CardTail                                                     string // last digits of the card on file
+	Checked, Need                                                map[string]bool
+}
+
+// correctionForm is the correction form of a, filled from it, when a is a
+// returned counter filing and its reason is still in the rules; nil
+// otherwise.
+func (h *handler) correctionForm(c echo.Context, a *withdrawal.Application) (*wdCorrection, error) {
+	if a.Status != withdrawal.StatusReturned || a.Fields.Counter == nil {
+		return nil, nil
+	}
+	doc, _, err := h.d.Withdrawal.Rules(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	r, ok := doc.Reason(a.Reason)
+	if !ok {
+		return nil, nil
+	}
+	f := &wdCorrection{Reason: r, ContractNo: a.Fields.ContractNo, LeaseNo: a.Fields.LeaseNo, ProofNo: a.Fields.ProofNo,
+		HeirName: a.Fields.Counter.HeirName, Checked: map[string]bool{}, Need: map[string]bool{}}
+	if r.Type == rules.Partial {
+		f.Amount = a.Amount.Format()
+	}
+	if a.Fields.CostFen > 0 {
+		f.Cost = a.Fields.CostFen.Format()
+	}
+	if a.Fields.RepaidFen > 0 {
+		f.Repaid = a.Fields.RepaidFen.Format()
+	}
+	if n := len(a.BankCard); n >= 4 {
+		f.CardTail = a.BankCard[n-4:]
+	}
+	for _, x := range r.Fields {
+		f.Need[x] = true
+	}
+	return f, nil
+}
+
+// resubmitCounterWithdrawal corrects a returned counter filing
+// (withdrawal.ResubmitAtCounter) with the signed-in staff member as the
+// corrector and redirects to it; a refusal re-renders the page with the
+// core's message and the values entered. Branch staff only for their
+// branches' accounts (checkWithdrawal).
+func (h *handler) resubmitCounterWithdrawal(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if ok, err := h.checkWithdrawal(c); !ok || err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	a, err := h.d.Withdrawal.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	f, err := h.correctionForm(c, a)
+	if err != nil {
+		return err
+	}
+	if f == nil { // not (or no longer) a returned counter filing: the core says why
+		f = &wdCorrection{Checked: map[string]bool{}, Need: map[string]bool{}}
+	}
+	form := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
+	f.Amount, f.ContractNo, f.LeaseNo, f.ProofNo = form("amount"), form("contract_no"), form("lease_no"), form("proof_no")
+	f.Cost, f.Repaid, f.HeirName = form("cost"), form("repaid"), form("heir_name")
+	params, _ := c.FormParams()
+	materials := params["material"]
+	for _, m := range materials {
+		f.Checked[m] = true
+	}
+	refused := func(err error) error {
+		if errs.KindOf(err) == errs.NotFound {
+			return err
+		}
+		if f.Reason == nil { // no form to show again
+			return h.renderWithdrawal(c, "", err)
+		}
+		return h.renderWithdrawalPage(c, "", f, err)
+	}
+	in := withdrawal.Input{Reason: a.Reason, BankCard: form("bank_card"), ContractNo: f.ContractNo, LeaseNo: f.LeaseNo, ProofNo: f.ProofNo}
+	if in.BankCard == "" {
+		in.BankCard = a.BankCard
+	}
+	for _, x := range []struct {
+		field, s string
+		to       *money.Fen
+	}{{"amount", f.Amount, &in.Amount}, {"cost", f.Cost, &in.CostFen}, {"repaid", f.Repaid, &in.RepaidFen}} {
+		if x.s == "" {
+			continue
+		}
+		v, err := money.ParseYuan(x.s)
+		if err != nil || v < 0 {
+			return refused(errs.New(errs.Invalid, withdrawal.ErrBadInput.Code, "金额应为不小于零的元数，最多两位小数").With("field", x.field))
+		}
+		*x.to = v
+	}
+	heirID := form("heir_id_number")
+	if prev := a.Fields.Counter; heirID == "" && prev != nil && f.HeirName != "" && f.HeirName == prev.HeirName {
+		heirID = prev.HeirIDNumber // the same heir as filed
+	}
+	if _, err := h.d.Withdrawal.ResubmitAtCounter(ctx, principal(c), id, withdrawal.CounterCorrection{Input: in, Materials: materials,
+		HeirName: f.HeirName, HeirIDNumber: heirID}); err != nil {
+		return refused(err)
+	}
+	ref := strconv.FormatInt(id, 10)
+	return done(c, "/admin/reviews/withdrawals/"+ref, "wd_resubmitted", ref)
 }

@@ -21,6 +21,19 @@ var branchPages = map[string]bool{
 	"/admin/reviews/deferrals":             true,
 	"/admin/reviews/deferrals/:id/approve": true,
 	"/admin/reviews/deferrals/:id/reject":  true,
+	// Withdrawal and loan reviews (reviews_branch.go); the counter filing
+	// form and the pre-registrations (no branch recorded) stay center-only.
+	"/admin/reviews/withdrawals":             true,
+	"/admin/reviews/withdrawals/:id":         true,
+	"/admin/reviews/withdrawals/:id/approve": true,
+	"/admin/reviews/withdrawals/:id/return":  true,
+	"/admin/reviews/withdrawals/:id/reject":  true,
+	"/admin/reviews/loans":                   true,
+	"/admin/reviews/loans/:id":               true,
+	"/admin/reviews/loans/:id/approve":       true,
+	"/admin/reviews/loans/:id/reject":        true,
+	"/admin/reviews/loans/:id/contract":      true,
+	"/admin/reviews/loans/:id/disburse":      true,
 }
 
 const scopeKey = "console.scope"

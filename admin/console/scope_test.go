@@ -39,8 +39,8 @@ func TestBranchScope(t *testing.T) {
 
 		p := html(t, branch.get(t, "/admin/accounts"), http.StatusOK)
 		contains(t, p, `href="/admin/accounts"`, `href="/admin/reviews/deferrals"`, "业务审核")
-		lacks(t, p, `href="/admin/"`, `href="/admin/reviews/withdrawals"`, `href="/admin/batch"`, `href="/admin/reviews/preregistrations"`)
-		for _, path := range []string{"/admin/", "/admin/reviews/withdrawals", "/admin/reviews/loans", "/admin/reviews/preregistrations", "/admin/batch", "/admin/workorders"} {
+		lacks(t, p, `href="/admin/"`, `href="/admin/batch"`, `href="/admin/reviews/preregistrations"`)
+		for _, path := range []string{"/admin/", "/admin/reviews/preregistrations", "/admin/batch", "/admin/workorders"} {
 			html(t, branch.get(t, path), http.StatusForbidden)
 		}
 		// Their branch: allowed.

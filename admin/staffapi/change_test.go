@@ -12,7 +12,9 @@ import (
 	"gjj/internal/apitest"
 	"gjj/internal/app"
 	"gjj/internal/audit"
+	"gjj/internal/demo"
 	"gjj/internal/identity"
+	"gjj/internal/notify"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/db"
 	"gjj/internal/policy"
@@ -203,6 +205,32 @@ func TestChangeKindsEndToEnd(t *testing.T) {
 					t.Errorf("impact %+v", cr.Impact)
 				}
 			}},
+		{kind: "sms_batch", maker: "maker",
+			body: map[string]any{"kind": "sms_batch", "body": "本周六网上业务暂停办理。", "audience": "unit", "unit": demo.UnitNo},
+			before: func(t *testing.T, a *app.App, c *apitest.Client) {
+				if n := queuedBroadcasts(t, a); n != 0 {
+					t.Fatalf("%d queued before approval", n)
+				}
+			},
+			effect: func(t *testing.T, a *app.App, c *apitest.Client, cr changeJSON) {
+				if n := queuedBroadcasts(t, a); cr.Impact.Count == nil || *cr.Impact.Count == 0 || n != *cr.Impact.Count {
+					t.Errorf("queued %d, impact %+v", n, cr.Impact)
+				}
+			}},
+		{kind: "sms_template", maker: "maker",
+			body: map[string]any{"kind": "sms_template", "key": "sms12329.no_loan", "body": "{name}您好：您名下没有未结清的公积金贷款。"},
+			before: func(t *testing.T, a *app.App, c *apitest.Client) {
+				if txt, _ := notify.TemplateText(context.Background(), a.DB, "sms12329.no_loan"); strings.HasPrefix(txt, "{name}您好") {
+					t.Fatal("in force before approval")
+				}
+			},
+			effect: func(t *testing.T, a *app.App, c *apitest.Client, cr changeJSON) {
+				m, err := a.Notify.SendSMS(context.Background(), notify.SMS{Phone: "13900000088", Template: "sms12329.no_loan",
+					Vars: map[string]string{"name": "李明"}})
+				if err != nil || m.Text != "李明您好：您名下没有未结清的公积金贷款。" {
+					t.Errorf("sent %+v %v", m, err)
+				}
+			}},
 		{kind: "role_grant", maker: "admin",
 			body: map[string]any{"kind": "role_grant", "subject": "staff:maker", "role": "reviewer", "action": "grant", "reason": "兼任审核"},
 			before: func(t *testing.T, a *app.App, c *apitest.Client) {
@@ -360,4 +388,14 @@ func TestChangeAPI(t *testing.T) {
 			http.StatusNotFound, "change.not_found")
 		apitest.VerifyClean(t, a)
 	})
+}
+
+// queuedBroadcasts counts the batch SMS notices in the queue.
+func queuedBroadcasts(t *testing.T, a *app.App) int64 {
+	t.Helper()
+	var n int64
+	if err := a.DB.GetContext(context.Background(), &n, `SELECT COUNT(*) FROM notice_queue WHERE template = ?`, notify.Broadcast); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

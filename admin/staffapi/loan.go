@@ -13,6 +13,7 @@ import (
 	"gjj/internal/guard"
 	"gjj/internal/identity"
 	"gjj/internal/platform/date"
+	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/ident"
 	"gjj/internal/platform/web"
@@ -25,6 +26,9 @@ type LoanDeps struct {
 	Access   *access.Enforcer
 	Audit    *audit.Log
 	Loan     *loan.Service
+	// DB answers the branch of an application's borrower (branch.go); nil
+	// keeps the routes center-only.
+	DB *db.DB
 }
 
 // RegisterLoans mounts the staff loan routes under /api/admin/v1 (staff
@@ -40,7 +44,7 @@ type LoanDeps struct {
 func RegisterLoans(e *echo.Echo, d LoanDeps) {
 	h := &loanHandler{d: d}
 	mw := []echo.MiddlewareFunc{guard.Middleware(guard.Config{Identity: d.Identity, Access: d.Access, Channel: "counter",
-		Domain: func(*identity.Principal) string { return access.Center }}), h.auditRead}
+		Domain: scopeDomain(d.Access)}), branchScope(d.Access, d.DB, d.Audit), h.auditRead}
 	const base = "/api/admin/v1"
 	e.GET(base+"/loan-applications", h.list, mw...)
 	e.GET(base+"/loan-applications/:id", h.get, mw...)
@@ -154,8 +158,14 @@ func (h *loanHandler) list(c echo.Context) error {
 	default:
 		return errLoanStatusQuery
 	}
-	list, err := h.d.Loan.Applications(c.Request().Context(), loan.ApplicationFilter{Status: st})
+	ctx := c.Request().Context()
+	list, err := h.d.Loan.Applications(ctx, loan.ApplicationFilter{Status: st})
 	if err != nil {
+		return err
+	}
+	// Branch staff: their branches' borrowers only (branch.go).
+	if list, err = access.FilterByAccount(ctx, h.d.DB, scopeOf(c, h.d.Access), list,
+		func(a *loan.Application) string { return a.AccountNo }); err != nil {
 		return err
 	}
 	out := make([]staffLoanApplication, 0, len(list))
@@ -174,6 +184,9 @@ func (h *loanHandler) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.checkScope(c, a.AccountNo); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, staffAppView(a))
 }
 
@@ -184,6 +197,9 @@ type loanDecisionBody struct {
 func (h *loanHandler) decide(c echo.Context, decision string) error {
 	id, err := loanAppID(c)
 	if err != nil {
+		return err
+	}
+	if err := h.checkApp(c, id); err != nil {
 		return err
 	}
 	var b loanDecisionBody
@@ -209,6 +225,9 @@ type loanContractBody struct {
 func (h *loanHandler) contract(c echo.Context) error {
 	id, err := loanAppID(c)
 	if err != nil {
+		return err
+	}
+	if err := h.checkApp(c, id); err != nil {
 		return err
 	}
 	var b loanContractBody
@@ -275,6 +294,9 @@ func (h *loanHandler) disburse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.checkApp(c, id); err != nil {
+		return err
+	}
 	l, err := h.d.Loan.Disburse(c.Request().Context(), id)
 	if err != nil {
 		return err
@@ -291,9 +313,31 @@ func (h *loanHandler) loan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.checkScope(c, l.AccountNo); err != nil {
+		return err
+	}
 	v, err := h.loanView(c, l)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, v)
+}
+
+// checkScope refuses branch staff an application or loan whose borrower's
+// account belongs to another branch (access.other_branch, audited).
+func (h *loanHandler) checkScope(c echo.Context, accountNo string) error {
+	return checkAccount(c, h.d.Access, h.d.DB, h.d.Audit, accountNo)
+}
+
+// checkApp is checkScope for application id, read first for branch staff
+// only (an unknown id is the core's not-found error).
+func (h *loanHandler) checkApp(c echo.Context, id int64) error {
+	if scopeOf(c, h.d.Access).Center {
+		return nil
+	}
+	a, err := h.d.Loan.Application(c.Request().Context(), 0, id)
+	if err != nil {
+		return err
+	}
+	return h.checkScope(c, a.AccountNo)
 }

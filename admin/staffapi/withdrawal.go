@@ -13,6 +13,7 @@ import (
 	"gjj/internal/core/withdrawal"
 	"gjj/internal/guard"
 	"gjj/internal/identity"
+	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/ident"
 	"gjj/internal/platform/web"
@@ -24,6 +25,9 @@ type WithdrawalDeps struct {
 	Access     *access.Enforcer
 	Audit      *audit.Log
 	Withdrawal *withdrawal.Service
+	// DB answers the branch of an application's account (branch.go); nil
+	// keeps the routes center-only.
+	DB *db.DB
 }
 
 // RegisterWithdrawals mounts the withdrawal review queue (提取审核) under
@@ -43,7 +47,7 @@ func RegisterWithdrawals(e *echo.Echo, d WithdrawalDeps) {
 	h := &withdrawalReview{d: d}
 	reads := &handler{d: Deps{Audit: d.Audit}}
 	g := e.Group("/api/admin/v1/withdrawals", guard.Middleware(guard.Config{Identity: d.Identity, Access: d.Access, Channel: "counter",
-		Domain: func(*identity.Principal) string { return access.Center }}), reads.auditReads)
+		Domain: scopeDomain(d.Access)}), branchScope(d.Access, d.DB, d.Audit), reads.auditReads)
 	g.GET("", h.queue)
 	g.GET("/:id", h.get)
 	g.POST("/:id/approve", h.approve)
@@ -153,8 +157,14 @@ func (h *withdrawalReview) queue(c echo.Context) error {
 		}
 		f.Limit = n
 	}
-	list, err := h.d.Withdrawal.Queue(c.Request().Context(), f)
+	ctx := c.Request().Context()
+	list, err := h.d.Withdrawal.Queue(ctx, f)
 	if err != nil {
+		return err
+	}
+	// Branch staff: their branches' accounts only (branch.go).
+	if list, err = access.FilterByAccount(ctx, h.d.DB, scopeOf(c, h.d.Access), list,
+		func(a *withdrawal.Application) string { return a.AccountNo }); err != nil {
 		return err
 	}
 	out := struct {
@@ -183,6 +193,9 @@ func (h *withdrawalReview) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := checkAccount(c, h.d.Access, h.d.DB, h.d.Audit, a.AccountNo); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, reviewViewOf(a))
 }
 
@@ -205,6 +218,15 @@ func (h *withdrawalReview) decide(c echo.Context, do func(id int64, reviewer, co
 	id, comment, err := decision(c)
 	if err != nil {
 		return err
+	}
+	if !scopeOf(c, h.d.Access).Center { // branch staff: their branches' applications only
+		cur, err := h.d.Withdrawal.Get(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		if err := checkAccount(c, h.d.Access, h.d.DB, h.d.Audit, cur.AccountNo); err != nil {
+			return err
+		}
 	}
 	a, err := do(id, guard.Principal(c).Subject, comment)
 	if err != nil {

@@ -24,6 +24,9 @@ import (
 // certificate issuer (deposit.Service.IssueCertificate, numbered, audited,
 // verifiable at /verify/<code>).
 //
+// (The retirement withdrawal application, POST
+// /api/gov/v1/applications/retirement-withdrawal, is in withdrawal.go.)
+//
 // POST /api/gov/v1/applications/deposit-certificate
 //
 //	{"authorization_ref", "applicant": {"name", "id_type": "01", "id_number"}}
@@ -47,6 +50,7 @@ type applicationBody struct {
 // registerApplications mounts the application routes (signed, as agency, gate).
 func (s *Service) registerApplications(e *echo.Echo, signed echo.MiddlewareFunc) {
 	e.POST(Base+"/applications/deposit-certificate", s.certificateApplication, signed, asAgency, s.d.Gate.Middleware(Channel, "GR-03"))
+	e.POST(Base+"/applications/retirement-withdrawal", s.retirementApplication, signed, asAgency, s.d.Gate.Middleware(Channel, ItemRetirement)) // withdrawal.go
 }
 
 func (s *Service) certificateApplication(c echo.Context) error {

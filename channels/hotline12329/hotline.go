@@ -53,6 +53,7 @@ import (
 	"gjj/internal/core/loan"
 	"gjj/internal/core/withdrawal"
 	"gjj/internal/identity"
+	"gjj/internal/kb"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/kv"
 	"gjj/internal/platform/reqctx"
@@ -93,6 +94,7 @@ type Deps struct {
 	Loan       *loan.Service       // nil: no loans
 	Withdrawal *withdrawal.Service // nil: no applications
 	WorkOrders *workorder.Service
+	KB         *kb.Service // the agents' knowledge-base search (kb.go); nil answers 503
 	KV         kv.Store
 	Gate       *channel.Gate
 	Audit      *audit.Log
@@ -149,6 +151,7 @@ func (s *Service) Register(e *echo.Echo) {
 	g.POST("/agent/workorders/:id", s.updateOrder, s.agent)
 	g.POST("/workorders/:id/satisfaction", s.rate)
 	g.POST("/stats", s.stats)
+	g.GET("/kb", s.searchKB, s.agent, q(itemPublish)) // kb.go
 }
 
 func validNonce(n string) bool {

@@ -1,43 +1,20 @@
 package kiosk
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
-	"sync"
-
-	"github.com/signintech/gopdf"
 
 	"gjj/internal/core/deposit"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/money"
+	"gjj/internal/platform/pdfkit"
 )
 
 // errPDFFont answers a print when the server lacks the Chinese font.
 var errPDFFont = errs.New(errs.Unavailable, "kiosk.pdf_font_missing", "服务器缺少打印所需的中文字体，请联系网点工作人员")
-
-var fontCache sync.Map
-
-// font reads the font of the deposit certificates (deposit.PDFFontPath or
-// the first of deposit.FontCandidates) once.
-func font() ([]byte, error) {
-	paths := deposit.FontCandidates
-	if deposit.PDFFontPath != "" {
-		paths = []string{deposit.PDFFontPath}
-	}
-	for _, p := range paths {
-		if b, ok := fontCache.Load(p); ok {
-			return b.([]byte), nil
-		}
-		if b, err := os.ReadFile(p); err == nil {
-			fontCache.Store(p, b)
-			return b, nil
-		}
-	}
-	return nil, errPDFFont.With("font_paths", strings.Join(paths, ", "))
-}
 
 // statementPrint is what a printed statement shows.
 type statementPrint struct {
@@ -53,32 +30,22 @@ type statementPrint struct {
 // the account header, then one row per posting, newest first. It never
 // panics.
 func renderStatementPDF(sp statementPrint, w io.Writer) (err error) {
-	fnt, err := font()
+	fnt, _, err := pdfkit.LoadFont(deposit.PDFFontPath, deposit.FontCandidates)
 	if err != nil {
-		return err
+		var fe *pdfkit.FontError
+		errors.As(err, &fe)
+		return errPDFFont.With("font_paths", strings.Join(fe.Paths, ", "))
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("kiosk: render statement: %v", p)
-		}
-	}()
-	pdf := &gopdf.GoPdf{}
-	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
-	pdf.SetInfo(gopdf.PdfInfo{Title: "住房公积金个人账户明细 " + sp.St.AccountNo, Author: sp.Center, Creator: "gjj", Producer: "gjj"})
-	if err := pdf.AddTTFFontData("body", fnt); err != nil {
+	defer pdfkit.Recover(&err, "kiosk: render statement")
+	d, err := pdfkit.New(pdfkit.Info{Title: "住房公积金个人账户明细 " + sp.St.AccountNo, Author: sp.Center}, fnt)
+	if err != nil {
 		return errPDFFont.Wrap(err)
 	}
+	pdf := d.PDF
 	const left, bottom = 48.0, 800.0
-	var werr error
 	text := func(x, y, size float64, s string) {
-		if werr != nil {
-			return
-		}
-		if werr = pdf.SetFont("body", "", size); werr != nil {
-			return
-		}
-		pdf.SetXY(x, y)
-		werr = pdf.Text(s)
+		d.Font(size)
+		d.Baseline(x, y, s)
 	}
 	cols := []float64{left, left + 78, left + 170, left + 262, left + 354, left + 446}
 	header := func(y float64) float64 {
@@ -120,11 +87,7 @@ func renderStatementPDF(sp statementPrint, w io.Writer) (err error) {
 		y += 16
 	}
 	text(left, min(y+24, 820), 9, sp.Center+" · 自助终端打印，仅供参考；正式证明请打印缴存证明（可在线核验）。")
-	if werr != nil {
-		return werr
-	}
-	_, err = pdf.WriteTo(w)
-	return err
+	return d.WriteTo(w)
 }
 
 func amount(f money.Fen) string {

@@ -55,7 +55,7 @@ func (s *Service) answer(ctx context.Context, m *message.MixMessage) string {
 			cmd, ok = s.keywords[strings.TrimSpace(m.Content)]
 		}
 		if !ok {
-			cmd = Help
+			return s.questionAnswer(ctx, m.Content) // commands_kb.go
 		}
 		return s.run(ctx, openID, cmd)
 	case message.MsgTypeEvent:
@@ -77,7 +77,7 @@ func (s *Service) answer(ctx context.Context, m *message.MixMessage) string {
 // only through the gate and for a bound follower (others get the bind link).
 func (s *Service) run(ctx context.Context, openID string, cmd Command) string {
 	if cmd == Help {
-		return s.helpText()
+		return s.helpAnswer(ctx) // commands_kb.go
 	}
 	item := itemAccount
 	if cmd == Loan {

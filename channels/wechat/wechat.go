@@ -76,6 +76,7 @@ import (
 	"gjj/internal/channel"
 	"gjj/internal/core/deposit"
 	"gjj/internal/identity"
+	"gjj/internal/kb"
 	"gjj/internal/notify"
 	"gjj/internal/platform/kv"
 )
@@ -119,6 +120,9 @@ type Deps struct {
 	// messages.
 	Audit *audit.Log
 	Log   *slog.Logger
+	// KB is the knowledge base the 帮助 keyword and unmatched questions
+	// search (channel wechat, commands_kb.go); nil answers the plain help.
+	KB *kb.Service
 }
 
 // Service is a configured WeChat channel. Safe for concurrent use.

@@ -242,6 +242,20 @@ var rolePolicies = [][]string{
 	{RoleHotlineAgent, Center, "/admin/kb", "GET"},
 	{RoleParamMaker, Center, "/admin/kb/changes", "POST"},
 	{RoleChannelAdmin, Center, "/admin/kb/changes", "POST"},
+	// SMS (internal/notify): batch SMS (群发, sms_batch) and template texts
+	// (sms_template) change only through change requests (checkers approve
+	// through /changes/*); the console's 短信群发 page for makers, checkers
+	// and auditors, the propose forms for the kinds' makers.
+	{RoleParamMaker, Center, "/changes/sms_batch", ActSubmit},
+	{RoleChannelAdmin, Center, "/changes/sms_batch", ActSubmit},
+	{RoleParamMaker, Center, "/changes/sms_template", ActSubmit},
+	{RoleParamMaker, Center, "/admin/sms/batch", "GET"},
+	{RoleChannelAdmin, Center, "/admin/sms/batch", "GET"},
+	{RoleParamChecker, Center, "/admin/sms/batch", "GET"},
+	{RoleAuditor, Center, "/admin/sms/batch", "GET"},
+	{RoleParamMaker, Center, "/admin/sms/batch/changes", "POST"},
+	{RoleChannelAdmin, Center, "/admin/sms/batch/changes", "POST"},
+	{RoleParamMaker, Center, "/admin/sms/templates/changes", "POST"},
 	// Console work orders (工单): 12329 agents and reviewers handle them
 	// (assign, reply, close), operations and auditors read them.
 	{RoleHotlineAgent, Center, "/admin/workorders", "GET"},

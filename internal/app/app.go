@@ -212,7 +212,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		}
 		if a.WeChat, err = wechat.New(wechat.Config{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, Token: cfg.WeChatToken,
 			AESKey: cfg.WeChatAESKey, APIBase: cfg.WeChatAPIBase, PublicURL: cfg.PublicURL, Templates: tpls, Menu: buttons},
-			wechat.Deps{Identity: a.Identity, Deposit: a.Deposit, KV: store, Gate: a.Gate, Audit: a.Audit, Log: log}); err != nil {
+			wechat.Deps{Identity: a.Identity, Deposit: a.Deposit, KV: store, Gate: a.Gate, Audit: a.Audit, Log: log, KB: a.KB}); err != nil {
 			a.Close()
 			return nil, err
 		}
@@ -251,7 +251,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		a.SMS12329.Start(time.Minute) // held notices go out when the quiet hours end
 	}
 	if a.Hotline, err = hotline12329.New(hotline12329.Deps{Key: cfg.HotlineKey, Identity: a.Identity, Deposit: a.Deposit,
-		Loan: a.Loan, Withdrawal: a.Withdrawal, WorkOrders: a.WorkOrders, KV: store, Gate: a.Gate, Audit: a.Audit,
+		Loan: a.Loan, Withdrawal: a.Withdrawal, WorkOrders: a.WorkOrders, KB: a.KB, KV: store, Gate: a.Gate, Audit: a.Audit,
 		Log: log}); err != nil {
 		a.Close()
 		return nil, err
@@ -380,8 +380,8 @@ func (a *App) Server() (*echo.Echo, error) {
 	appapi.RegisterKB(e, appapi.KBDeps{KB: a.KB, Gate: a.Gate})
 	unitapi.Register(e, unitapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Gate: a.Gate})
 	staffapi.Register(e, staffapi.Deps{Identity: a.Identity, Access: a.Access, Deposit: a.Deposit, Audit: a.Audit, Notify: a.Notify})
-	staffapi.RegisterWithdrawals(e, staffapi.WithdrawalDeps{Identity: a.Identity, Access: a.Access, Audit: a.Audit, Withdrawal: a.Withdrawal})
-	staffapi.RegisterLoans(e, staffapi.LoanDeps{Identity: a.Identity, Access: a.Access, Audit: a.Audit, Loan: a.Loan})
+	staffapi.RegisterWithdrawals(e, staffapi.WithdrawalDeps{Identity: a.Identity, Access: a.Access, Audit: a.Audit, Withdrawal: a.Withdrawal, DB: a.DB})
+	staffapi.RegisterLoans(e, staffapi.LoanDeps{Identity: a.Identity, Access: a.Access, Audit: a.Audit, Loan: a.Loan, DB: a.DB})
 	staffapi.RegisterChanges(e, staffapi.ChangeDeps{Identity: a.Identity, Access: a.Access, Audit: a.Audit, Changes: a.Changes,
 		Enrolments: a.Enrolments})
 	opsapi.Register(e, opsapi.Deps{Token: a.Config.OpsToken, DB: a.DB, Ledger: a.Ledger, Audit: a.Audit, Policy: a.Policy, Dates: a.Dates})

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 
+	"gjj/internal/access"
 	"gjj/internal/audit"
 	"gjj/internal/core/deposit"
 	"gjj/internal/exchange"
@@ -107,8 +108,12 @@ func Seed(ctx context.Context, d *db.DB, dep *deposit.Service, a *audit.Log, tod
 			return err // exists: another instance seeded it (this may be a retry)
 		}
 		for _, s := range Staff {
-			res, err := tx.ExecContext(ctx, `INSERT INTO staff_user (username, display_name, branch, status, created_at) VALUES (?, ?, 'center', 'active', ?)`,
-				s.Username, s.Name, now)
+			branch := "center" // staff_user.branch: the branch reviewer works at the demo branch
+			if s.Username == "branch" {
+				branch = access.DemoBranch
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO staff_user (username, display_name, branch, status, created_at) VALUES (?, ?, ?, 'active', ?)`,
+				s.Username, s.Name, branch, now)
 			if err != nil {
 				return fmt.Errorf("staff %s: %w", s.Username, err)
 			}

@@ -23,7 +23,9 @@ var sampleVars = map[string]string{"code": "482915", "name": "张三", "date": "
 	"amount": "1,234.50", "balance": "56,789.00", "mobile": "139****0000",
 	"reason": "租房", "card_tail": "1234", "why": "账户已销户", "result": "未通过审核",
 	"loan_tail": "0001", "day": "15", "payment": "4,003.40", "periods": "1", "rate": "2.6%", "app_no": "12",
-	"month": "2026-10", "status": "正常", "lines": "11-15汇缴+1,234.50"}
+	"month": "2026-10", "status": "正常", "lines": "11-15汇缴+1,234.50",
+	// Broadcast's text may be longer than MaxVar (80 characters here).
+	"text": strings.Repeat("系统升级期间暂停网上业务。", 6) + "请提前办理。【住房公积金12329】回复TD退订"}
 
 // wantTexts are the rendered texts of every template with sampleVars.
 var wantTexts = map[string]string{
@@ -57,6 +59,7 @@ var wantTexts = map[string]string{
 	notify.LoanRepriced:            "尊敬的张三：自07月15日起您尾号0001的公积金贷款年利率调整为2.6%，月还款额为4,003.40元。",
 	notify.LoanApproved:            "尊敬的张三：您的住房公积金贷款申请（编号12）已审批通过，请按通知到中心签订借款合同。",
 	notify.LoanRejected:            "尊敬的张三：您的住房公积金贷款申请（编号12）未获批准，原因：租房。如有疑问请致电12329。",
+	notify.Broadcast:               strings.Repeat("系统升级期间暂停网上业务。", 6) + "请提前办理。【住房公积金12329】回复TD退订",
 }
 
 // varsOf returns sampleVars restricted to the template's variables.

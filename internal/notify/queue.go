@@ -266,8 +266,8 @@ func (q *Dispatcher) deliver(ctx context.Context, n QueuedNotice, now time.Time)
 		q.mu.Lock()
 		w := q.wechat
 		q.mu.Unlock()
-		if w == nil {
-			n.WeChatState = QueueNone
+		if w == nil || !hasWeChatForm(n.Template) {
+			n.WeChatState = QueueNone // SMS-only notices (Broadcast, …) have no WeChat form
 		} else {
 			sent, err := w.NotifyPerson(ctx, n.PersonID, n.Template, vars, clientMsgID(n.Dedup))
 			switch {

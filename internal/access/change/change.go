@@ -13,8 +13,9 @@
 // Who may do what is casbin data (internal/access): object
 // access.ChangeObject(kind), action access.ActSubmit or access.ActApprove
 // (approve and reject). As seeded: param — param_maker submits; channel_state,
-// item_switch, capacity — channel_admin submits; notice, kb_article —
-// param_maker or channel_admin submits; role_grant — sysadmin submits; param_checker approves
+// item_switch, capacity — channel_admin submits; notice, kb_article,
+// sms_batch — param_maker or channel_admin submits; sms_template —
+// param_maker submits; role_grant — sysadmin submits; param_checker approves
 // every kind and another sysadmin may also approve role grants.
 //
 // Channel kinds become new versions of the JSON parameters channel.matrix and
@@ -64,11 +65,13 @@ const (
 	KindNotice       Kind = "notice"        // publishing a public notice
 	KindRoleGrant    Kind = "role_grant"    // granting or revoking a staff role
 	KindKBArticle    Kind = "kb_article"    // publishing, revising or withdrawing a knowledge-base article (kb.go)
+	KindSMSBatch     Kind = "sms_batch"     // a batch SMS (群发) to an audience (smsbatch.go)
+	KindSMSTemplate  Kind = "sms_template"  // a new text for an SMS template (smstemplate.go)
 )
 
 // Kinds lists the kinds.
 func Kinds() []Kind {
-	return []Kind{KindParam, KindChannelState, KindItemSwitch, KindCapacity, KindNotice, KindRoleGrant, KindKBArticle}
+	return []Kind{KindParam, KindChannelState, KindItemSwitch, KindCapacity, KindNotice, KindRoleGrant, KindKBArticle, KindSMSBatch, KindSMSTemplate}
 }
 
 func (k Kind) valid() bool {
@@ -117,7 +120,7 @@ const (
 // (policy.invalid_value, policy.percent_*, notice.bad_*, date.syntax…) and
 // access.ErrForbidden.
 var (
-	ErrBadKind         = errs.New(errs.Invalid, "change.bad_kind", "变更类型应为 param、channel_state、item_switch、capacity、notice、role_grant 或 kb_article")
+	ErrBadKind         = errs.New(errs.Invalid, "change.bad_kind", "变更类型应为 param、channel_state、item_switch、capacity、notice、role_grant、kb_article、sms_batch 或 sms_template")
 	ErrFieldRequired   = errs.New(errs.Invalid, "change.field_required", "缺少必填项")
 	ErrFieldNotAllowed = errs.New(errs.Invalid, "change.field_not_allowed", "该类变更不接受此项")
 	ErrBackdated       = errs.New(errs.Invalid, "change.backdated", "生效日期不能早于当前营业日期")
@@ -192,6 +195,12 @@ type Input struct {
 	// channels as for notices, plus search keywords (kb.go).
 	Article  int64    `json:"article,omitempty"`
 	Keywords []string `json:"keywords,omitempty"`
+
+	// sms_batch: body (the text), audience (open_account, unit, open_loan)
+	// and, for unit, the unit number (smsbatch.go). sms_template: key (the
+	// notify template id) and body (its new text, smstemplate.go).
+	Audience string `json:"audience,omitempty"`
+	Unit     string `json:"unit,omitempty"`
 }
 
 // DiffLine is one changed value, before → after, as people write it.

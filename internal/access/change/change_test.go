@@ -93,6 +93,10 @@ func (in *inputs) make(t *testing.T, kind change.Kind) change.Input {
 		return change.Input{Kind: kind, Title: fmt.Sprintf("测试公告 %d", n), Body: "正文", Category: "notice"}
 	case change.KindKBArticle:
 		return change.Input{Kind: kind, Action: "publish", Title: fmt.Sprintf("测试文章 %d", n), Body: "正文", Category: "general"}
+	case change.KindSMSBatch:
+		return change.Input{Kind: kind, Body: fmt.Sprintf("测试群发 %d", n), Audience: "open_account"}
+	case change.KindSMSTemplate:
+		return change.Input{Kind: kind, Key: "sms12329.no_loan", Body: fmt.Sprintf("{name}：未查询到贷款（%d）。", n)}
 	case change.KindRoleGrant:
 		role := []string{"hotline_agent", "auditor", "channel_admin"}[n%3]
 		held, err := access.HasGrant(context.Background(), in.a.DB, access.Grant{Subject: "staff:reviewer", Role: "role:" + role, Domain: access.Center})
@@ -119,6 +123,8 @@ var (
 		change.KindNotice:       {access.RoleParamMaker, access.RoleChannelAdmin},
 		change.KindRoleGrant:    {access.RoleSysadmin},
 		change.KindKBArticle:    {access.RoleParamMaker, access.RoleChannelAdmin},
+		change.KindSMSBatch:     {access.RoleParamMaker, access.RoleChannelAdmin},
+		change.KindSMSTemplate:  {access.RoleParamMaker},
 	}
 	checkers = map[change.Kind][]string{
 		change.KindParam:        {access.RoleParamChecker},
@@ -128,6 +134,8 @@ var (
 		change.KindNotice:       {access.RoleParamChecker},
 		change.KindRoleGrant:    {access.RoleParamChecker, access.RoleSysadmin},
 		change.KindKBArticle:    {access.RoleParamChecker},
+		change.KindSMSBatch:     {access.RoleParamChecker},
+		change.KindSMSTemplate:  {access.RoleParamChecker},
 	}
 )
 

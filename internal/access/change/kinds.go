@@ -15,6 +15,7 @@ import (
 	"gjj/internal/channel/catalog"
 	"gjj/internal/kb"
 	"gjj/internal/notice"
+	"gjj/internal/notify"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/db"
 	"gjj/internal/platform/errs"
@@ -49,6 +50,9 @@ type payload struct {
 
 	Article  int64    `json:"article,omitempty"` // kb_article (kb.go)
 	Keywords []string `json:"keywords,omitempty"`
+
+	Audience string `json:"audience,omitempty"` // sms_batch (smsbatch.go)
+	Unit     string `json:"unit,omitempty"`
 }
 
 func (p payload) grant() access.Grant {
@@ -76,6 +80,8 @@ var kindFields = map[Kind][]string{
 	KindNotice:       {"title", "body", "category", "channels", "publish_at", "expires_at", "reason"},
 	KindRoleGrant:    {"subject", "role", "domain", "action", "reason"},
 	KindKBArticle:    {"action", "article", "title", "body", "category", "keywords", "channels", "reason"},
+	KindSMSBatch:     {"body", "audience", "unit", "reason"},
+	KindSMSTemplate:  {"key", "body", "reason"},
 }
 
 // present lists the fields of in that are set, in a fixed order.
@@ -92,6 +98,7 @@ func present(in Input) []string {
 		{"channels", in.Channels != nil}, {"publish_at", in.PublishAt != ""}, {"expires_at", in.ExpiresAt != ""},
 		{"subject", in.Subject != ""}, {"role", in.Role != ""}, {"domain", in.Domain != ""}, {"action", in.Action != ""},
 		{"article", in.Article != 0}, {"keywords", in.Keywords != nil},
+		{"audience", in.Audience != ""}, {"unit", in.Unit != ""},
 	} {
 		if f.set {
 			out = append(out, f.name)
@@ -156,6 +163,10 @@ func (s *Service) prepare(ctx context.Context, actor string, in Input) (*prepare
 		err = s.prepareRoleGrant(ctx, actor, in, pr)
 	case KindKBArticle:
 		err = s.prepareKB(ctx, in, pr)
+	case KindSMSBatch:
+		err = s.prepareSMSBatch(ctx, in, pr)
+	case KindSMSTemplate:
+		err = s.prepareSMSTemplate(ctx, in, pr)
 	}
 	if err != nil {
 		return nil, err
@@ -476,6 +487,8 @@ func (s *Service) current(ctx context.Context, q db.Querier, kind Kind, p payloa
 		return granted, nil
 	case KindKBArticle:
 		return kb.State(ctx, q, p.Article)
+	case KindSMSTemplate:
+		return notify.TemplateText(ctx, q, p.Key)
 	}
 	return "", nil
 }
@@ -557,6 +570,10 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, kind Kind, p payload, r 
 		return nil, s.publish(ctx, tx, p, r)
 	case KindKBArticle:
 		return nil, s.applyKB(ctx, tx, p, r, checker)
+	case KindSMSBatch:
+		return nil, s.applySMSBatch(ctx, tx, p, r, checker)
+	case KindSMSTemplate:
+		return nil, s.applySMSTemplate(ctx, tx, p, r, checker)
 	case KindRoleGrant:
 		g := p.grant()
 		act := "access.grant"
@@ -739,6 +756,10 @@ func describe(kind Kind, p payload, eff *date.Date) (string, map[string]any) {
 		return fmt.Sprintf("角色授权：%s %s 角色 %s", verb, p.Subject, strings.TrimPrefix(p.Role, "role:")), c
 	case KindKBArticle:
 		return describeKB(p, c)
+	case KindSMSBatch:
+		return describeSMSBatch(p, c)
+	case KindSMSTemplate:
+		return describeSMSTemplate(p, c)
 	}
 	return string(kind), c
 }

@@ -11,10 +11,8 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,6 +25,7 @@ import (
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/ident"
 	"gjj/internal/platform/money"
+	"gjj/internal/platform/pdfkit"
 	"gjj/internal/policy"
 )
 
@@ -493,34 +492,10 @@ func (s *Service) CertificatePDF(ctx context.Context, c *Certificate, w io.Write
 	return RenderCertificatePDF(c, w, PDFOptions{FontPath: PDFFontPath, BaseURL: VerifyBaseURL})
 }
 
-// fontCache keeps font files read once (the CJK font is ~16 MB).
-var fontCache sync.Map // path → []byte
-
-// loadFont returns the font bytes of path, or of the first existing
-// candidate when path is "".
-func loadFont(path string) ([]byte, string, error) {
-	paths := FontCandidates
-	if path != "" {
-		paths = []string{path}
-	}
-	for _, p := range paths {
-		if b, ok := fontCache.Load(p); ok {
-			return b.([]byte), p, nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		fontCache.Store(p, b)
-		return b, p, nil
-	}
-	return nil, "", ErrPDFFontMissing.With("font_paths", strings.Join(paths, ", "))
-}
-
 // Page geometry (points, A4 portrait).
 const (
-	pageW    = 595.28
-	pageH    = 841.89
+	pageW    = pdfkit.PageW
+	pageH    = pdfkit.PageH
 	marginX  = 62.0
 	contentW = pageW - 2*marginX
 )
@@ -533,88 +508,37 @@ func RenderCertificatePDF(c *Certificate, w io.Writer, opt PDFOptions) (err erro
 	if c == nil {
 		return errors.New("deposit: no certificate to render")
 	}
-	font, fontPath, err := loadFont(opt.FontPath)
+	font, fontPath, err := pdfkit.LoadFont(opt.FontPath, FontCandidates)
 	if err != nil {
-		return err
+		var fe *pdfkit.FontError
+		errors.As(err, &fe)
+		return ErrPDFFontMissing.With("font_paths", strings.Join(fe.Paths, ", "))
 	}
 	base := strings.TrimRight(opt.BaseURL, "/")
 	if base == "" {
 		base = strings.TrimRight(VerifyBaseURL, "/")
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("deposit: render certificate %s: %v", c.CertNo, p)
-		}
-	}()
-	r := &certPDF{pdf: &gopdf.GoPdf{}, missing: map[rune]bool{}}
-	r.pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
-	r.pdf.SetInfo(gopdf.PdfInfo{Title: "住房公积金缴存证明 " + c.CertNo, Author: c.Content.Center, Subject: "住房公积金缴存证明",
-		Creator: "gjj", Producer: "gjj", CreationDate: c.IssuedAt})
-	opts := gopdf.TtfOption{OnGlyphNotFound: func(ch rune) { r.missing[ch] = true }}
-	if err := r.pdf.AddTTFFontDataWithOption("body", font, opts); err != nil {
+	defer pdfkit.Recover(&err, "deposit: render certificate "+c.CertNo)
+	doc, err := pdfkit.New(pdfkit.Info{Title: "住房公积金缴存证明 " + c.CertNo, Author: c.Content.Center, Subject: "住房公积金缴存证明",
+		Created: c.IssuedAt}, font)
+	if err != nil {
 		return ErrPDFFontMissing.With("font_path", fontPath).Wrap(err)
 	}
-	r.pdf.AddPage()
+	r := &certPDF{Doc: doc}
+	r.PDF.AddPage()
 	if err := r.draw(c, base); err != nil {
 		return err
 	}
-	if len(r.missing) > 0 {
-		var chars []string
-		for ch := range r.missing {
-			chars = append(chars, string(ch))
-		}
-		return ErrPDFGlyphMissing.With("chars", strings.Join(chars, "")).With("font_path", fontPath)
+	if chars := r.Missing(); chars != "" {
+		return ErrPDFGlyphMissing.With("chars", chars).With("font_path", fontPath)
 	}
-	_, err = r.pdf.WriteTo(w)
-	return err
+	return r.WriteTo(w)
 }
 
-// certPDF draws one certificate page; the first drawing error sticks.
+// certPDF draws one certificate page (pdfkit.Doc: the first drawing error
+// sticks).
 type certPDF struct {
-	pdf     *gopdf.GoPdf
-	err     error
-	missing map[rune]bool
-}
-
-func (r *certPDF) font(size float64) {
-	if r.err == nil {
-		r.err = r.pdf.SetFont("body", "", size)
-	}
-}
-
-func (r *certPDF) width(s string) float64 {
-	if r.err != nil {
-		return 0
-	}
-	w, err := r.pdf.MeasureTextWidth(s)
-	if err != nil {
-		r.err = err
-	}
-	return w
-}
-
-// text writes s with its top-left corner at x, y (current font).
-func (r *certPDF) text(x, y float64, s string) {
-	if r.err != nil || s == "" {
-		return
-	}
-	r.pdf.SetXY(x, y)
-	r.err = r.pdf.Cell(nil, s)
-}
-
-// box writes s inside a rectangle with the given alignment.
-func (r *certPDF) box(x, y, w, h float64, s string, align int) {
-	if r.err != nil || s == "" {
-		return
-	}
-	r.pdf.SetXY(x, y)
-	r.err = r.pdf.CellWithOption(&gopdf.Rect{W: w, H: h}, s, gopdf.CellOption{Align: align})
-}
-
-func (r *certPDF) color(red, green, blue uint8) {
-	r.pdf.SetTextColor(red, green, blue)
-	r.pdf.SetStrokeColor(red, green, blue)
-	r.pdf.SetFillColor(red, green, blue)
+	*pdfkit.Doc
 }
 
 func cnDate(d date.Date) string {
@@ -668,39 +592,39 @@ func certRows(c *CertificateContent) [][2]string {
 }
 
 func (r *certPDF) draw(c *Certificate, base string) error {
-	p := r.pdf
+	p := r.PDF
 	ct := &c.Content
 	verifyURL := base + "/verify/" + c.VerifyCode
 
 	// Double frame.
-	r.color(60, 60, 60)
+	r.Color(60, 60, 60)
 	p.SetLineWidth(1.6)
 	p.RectFromUpperLeftWithStyle(28, 28, pageW-56, pageH-56, "D")
 	p.SetLineWidth(0.5)
 	p.RectFromUpperLeftWithStyle(33, 33, pageW-66, pageH-66, "D")
 
 	// Title with a red double rule under it.
-	r.color(0, 0, 0)
-	r.font(25)
-	if r.err == nil {
-		r.err = p.SetCharSpacing(3)
+	r.Color(0, 0, 0)
+	r.Font(25)
+	if r.Err() == nil {
+		r.Fail(p.SetCharSpacing(3))
 	}
-	r.box(marginX, 60, contentW, 34, "住房公积金缴存证明", gopdf.Center|gopdf.Middle)
-	if r.err == nil {
-		r.err = p.SetCharSpacing(0)
+	r.Box(marginX, 60, contentW, 34, "住房公积金缴存证明", gopdf.Center|gopdf.Middle)
+	if r.Err() == nil {
+		r.Fail(p.SetCharSpacing(0))
 	}
-	r.color(170, 25, 25)
+	r.Color(170, 25, 25)
 	p.SetLineWidth(1.4)
 	p.Line(marginX+95, 101, pageW-marginX-95, 101)
 	p.SetLineWidth(0.5)
 	p.Line(marginX+95, 104.5, pageW-marginX-95, 104.5)
 
-	r.color(0, 0, 0)
-	r.font(10.5)
-	r.box(marginX, 112, contentW, 16, "证明编号："+ct.CertNo, gopdf.Right|gopdf.Middle)
+	r.Color(0, 0, 0)
+	r.Font(10.5)
+	r.Box(marginX, 112, contentW, 16, "证明编号："+ct.CertNo, gopdf.Right|gopdf.Middle)
 
 	// Opening sentence.
-	r.font(12)
+	r.Font(12)
 	y := 138.0
 	intro := "兹证明下列职工在" + ct.Center + "开立住房公积金个人账户，截至" + cnDate(ct.IssuedOn) + "缴存情况如下："
 	for i, ln := range r.wrap(intro, contentW-24) {
@@ -708,7 +632,7 @@ func (r *certPDF) draw(c *Certificate, base string) error {
 		if i > 0 {
 			x = marginX
 		}
-		r.text(x, y, ln)
+		r.Text(x, y, ln)
 		y += 19
 	}
 	y += 5
@@ -716,22 +640,22 @@ func (r *certPDF) draw(c *Certificate, base string) error {
 	// Table: label | value, every line drawn explicitly.
 	const labelW, padX, lineH, minRowH = 112.0, 10.0, 16.0, 24.0
 	valueW := contentW - labelW
-	r.font(11.5)
+	r.Font(11.5)
 	top := y
 	p.SetLineWidth(0.5)
 	for i, row := range certRows(ct) {
 		lines := r.wrap(row[1], valueW-2*padX)
 		h := max(minRowH, float64(len(lines))*lineH+8)
-		r.color(243, 243, 243)
+		r.Color(243, 243, 243)
 		p.RectFromUpperLeftWithStyle(marginX, y, labelW, h, "F")
-		r.color(0, 0, 0)
+		r.Color(0, 0, 0)
 		if i > 0 {
 			p.Line(marginX, y, marginX+contentW, y)
 		}
-		r.box(marginX, y, labelW, h, row[0], gopdf.Center|gopdf.Middle)
+		r.Box(marginX, y, labelW, h, row[0], gopdf.Center|gopdf.Middle)
 		ty := y + (h-float64(len(lines))*lineH)/2
 		for _, ln := range lines {
-			r.box(marginX+labelW+padX, ty, valueW-2*padX, lineH, ln, gopdf.Left|gopdf.Middle)
+			r.Box(marginX+labelW+padX, ty, valueW-2*padX, lineH, ln, gopdf.Left|gopdf.Middle)
 			ty += lineH
 		}
 		y += h
@@ -741,26 +665,26 @@ func (r *certPDF) draw(c *Certificate, base string) error {
 	p.RectFromUpperLeftWithStyle(marginX, top, contentW, y-top, "D")
 
 	// Closing, issuer and seal.
-	r.font(12)
-	r.text(marginX+24, y+14, "特此证明。")
+	r.Font(12)
+	r.Text(marginX+24, y+14, "特此证明。")
 	iy := y + 50
-	r.font(12.5)
-	r.box(pageW-marginX-240, iy, 220, 20, ct.Center, gopdf.Right|gopdf.Middle)
-	r.box(pageW-marginX-240, iy+24, 220, 20, cnDate(ct.IssuedOn), gopdf.Right|gopdf.Middle)
-	r.seal(pageW-marginX-20-r.width(ct.Center)/2, iy+22, 46, ct.Center)
+	r.Font(12.5)
+	r.Box(pageW-marginX-240, iy, 220, 20, ct.Center, gopdf.Right|gopdf.Middle)
+	r.Box(pageW-marginX-240, iy+24, 220, 20, cnDate(ct.IssuedOn), gopdf.Right|gopdf.Middle)
+	r.seal(pageW-marginX-20-r.Width(ct.Center)/2, iy+22, 46, ct.Center)
 
 	// Footer: notes and verification, anchored to the bottom of the frame.
 	fy := pageH - 33 - 118.0
-	r.color(90, 90, 90)
+	r.Color(90, 90, 90)
 	p.SetLineWidth(0.4)
 	p.Line(marginX, fy, pageW-marginX, fy)
 	const qrSide = 74.0
 	textW := contentW - qrSide - 14
-	r.font(8.5)
-	r.color(70, 70, 70)
+	r.Font(8.5)
+	r.Color(70, 70, 70)
 	ny := fy + 8
 	label := "说明："
-	indent := r.width(label)
+	indent := r.Width(label)
 	for i, n := range []string{
 		"本证明所载信息以出具日" + ct.Center + "的记录为准；出具后账户发生变动的，以最新记录为准。",
 		"为保护个人信息，证件号码已作部分隐藏处理。",
@@ -768,36 +692,36 @@ func (r *certPDF) draw(c *Certificate, base string) error {
 	} {
 		num := strconv.Itoa(i+1) + ". "
 		if i == 0 {
-			r.text(marginX, ny, label)
+			r.Text(marginX, ny, label)
 		}
-		for j, ln := range r.wrap(n, textW-indent-r.width(num)) {
+		for j, ln := range r.wrap(n, textW-indent-r.Width(num)) {
 			if j == 0 {
-				r.text(marginX+indent, ny, num)
+				r.Text(marginX+indent, ny, num)
 			}
-			r.text(marginX+indent+r.width(num), ny, ln)
+			r.Text(marginX+indent+r.Width(num), ny, ln)
 			ny += 12
 		}
 	}
-	r.color(0, 0, 0)
-	r.font(10)
-	r.text(marginX, ny+6, "证明编号："+ct.CertNo+"    验证码："+c.VerifyCode)
+	r.Color(0, 0, 0)
+	r.Font(10)
+	r.Text(marginX, ny+6, "证明编号："+ct.CertNo+"    验证码："+c.VerifyCode)
 	// The verification line stays on one line (smaller type for a long
 	// base URL) and wraps only when even 7 pt does not fit.
 	line, size := "可登录 "+verifyURL+" 核验", 10.0
-	for r.width(line) > textW && size > 7 {
+	for r.Width(line) > textW && size > 7 {
 		size -= 0.5
-		r.font(size)
+		r.Font(size)
 	}
 	ly := ny + 22
 	for _, ln := range r.wrap(line, textW) {
-		r.text(marginX, ly, ln)
+		r.Text(marginX, ly, ln)
 		ly += size + 3
 	}
-	r.font(7.5)
-	r.color(110, 110, 110)
-	r.text(marginX, max(ly+5, ny+40), "内容摘要（SHA-256）："+c.ContentHash)
+	r.Font(7.5)
+	r.Color(110, 110, 110)
+	r.Text(marginX, max(ly+5, ny+40), "内容摘要（SHA-256）："+c.ContentHash)
 	r.qr(verifyURL, pageW-marginX-qrSide, fy+10, qrSide)
-	return r.err
+	return r.Err()
 }
 
 // wrap breaks s into lines no wider than w. Runs of Latin letters, digits and
@@ -805,7 +729,7 @@ func (r *certPDF) draw(c *Certificate, base string) error {
 // punctuation never starts a line (it hangs past the edge) and opening
 // punctuation never ends one.
 func (r *certPDF) wrap(s string, w float64) []string {
-	if r.width(s) <= w {
+	if r.Width(s) <= w {
 		return []string{s}
 	}
 	var tokens []string
@@ -827,7 +751,7 @@ func (r *certPDF) wrap(s string, w float64) []string {
 		switch {
 		case cur == "":
 			cur = t
-		case r.width(cur+t) <= w || strings.ContainsRune(noLineStart, first):
+		case r.Width(cur+t) <= w || strings.ContainsRune(noLineStart, first):
 			cur += t
 		default:
 			// Do not end a line with an opening bracket.
@@ -839,10 +763,10 @@ func (r *certPDF) wrap(s string, w float64) []string {
 			lines = append(lines, strings.TrimRight(cur, " "))
 			cur = strings.TrimLeft(carry+t, " ")
 		}
-		for r.err == nil && r.width(cur) > w && utf8.RuneCountInString(cur) > 1 && isLongWord(cur) {
+		for r.Err() == nil && r.Width(cur) > w && utf8.RuneCountInString(cur) > 1 && isLongWord(cur) {
 			// A single Latin run wider than the line: cut it by runes.
 			cut := len(cur)
-			for cut > 1 && r.width(cur[:cut]) > w {
+			for cut > 1 && r.Width(cur[:cut]) > w {
 				_, n := utf8.DecodeLastRuneInString(cur[:cut])
 				cut -= n
 			}
@@ -899,16 +823,16 @@ func isLongWord(s string) bool {
 // signature): a ring, a five-pointed star, the center's name along the upper
 // arc and "证明专用章" below the star.
 func (r *certPDF) seal(cx, cy, radius float64, name string) {
-	if r.err != nil {
+	if r.Err() != nil {
 		return
 	}
-	p := r.pdf
+	p := r.PDF
 	if err := p.SetTransparency(gopdf.Transparency{Alpha: 0.82, BlendModeType: gopdf.Multiply}); err != nil {
-		r.err = err
+		r.Fail(err)
 		return
 	}
 	defer p.ClearTransparency()
-	r.color(205, 30, 30)
+	r.Color(205, 30, 30)
 	p.SetLineWidth(2.6)
 	p.Oval(cx-radius, cy-radius, cx+radius, cy+radius)
 	p.SetLineWidth(0.7)
@@ -933,7 +857,7 @@ func (r *certPDF) seal(cx, cy, radius float64, name string) {
 		if n > 12 {
 			size = 9
 		}
-		r.font(size)
+		r.Font(size)
 		span := min(250.0, float64(n)*21)
 		for i, ch := range chars {
 			ang := -span/2 + span*(float64(i)+0.5)/float64(n)
@@ -941,29 +865,29 @@ func (r *certPDF) seal(cx, cy, radius float64, name string) {
 			tr := radius - 8 - size*0.5
 			x, y := cx+tr*sinF(a), cy-tr*cosF(a)
 			p.Rotate(-ang, x, y)
-			r.box(x-size/2, y-size/2, size, size, string(ch), gopdf.Center|gopdf.Middle)
+			r.Box(x-size/2, y-size/2, size, size, string(ch), gopdf.Center|gopdf.Middle)
 			p.RotateReset()
 		}
 	}
-	r.font(7.5)
-	r.box(cx-30, cy+15, 60, 10, "证明专用章", gopdf.Center|gopdf.Middle)
+	r.Font(7.5)
+	r.Box(cx-30, cy+15, 60, 10, "证明专用章", gopdf.Center|gopdf.Middle)
 }
 
 // qr draws the verification URL as a QR code (vector modules) at x, y with
 // the given side length.
 func (r *certPDF) qr(text string, x, y, side float64) {
-	if r.err != nil {
+	if r.Err() != nil {
 		return
 	}
 	code, err := qr.Encode(text, qr.M, qr.Auto)
 	if err != nil {
-		r.err = fmt.Errorf("qr code: %w", err)
+		r.Fail(fmt.Errorf("qr code: %w", err))
 		return
 	}
 	b := code.Bounds()
 	n := b.Dx()
 	mod := side / float64(n)
-	r.color(0, 0, 0)
+	r.Color(0, 0, 0)
 	for j := 0; j < n; j++ {
 		for i := 0; i < n; {
 			if !isDark(code.At(b.Min.X+i, b.Min.Y+j)) {
@@ -976,7 +900,7 @@ func (r *certPDF) qr(text string, x, y, side float64) {
 			}
 			// One rectangle per run of dark modules, slightly overlapping
 			// vertically so no hairline gaps appear between rows.
-			r.pdf.RectFromUpperLeftWithStyle(x+float64(i)*mod, y+float64(j)*mod, float64(k-i)*mod, mod+0.05, "F")
+			r.PDF.RectFromUpperLeftWithStyle(x+float64(i)*mod, y+float64(j)*mod, float64(k-i)*mod, mod+0.05, "F")
 			i = k
 		}
 	}

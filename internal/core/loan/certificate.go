@@ -2,12 +2,10 @@ package loan
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"io"
 	"math"
-	"os"
 	"strings"
-	"sync"
 
 	"github.com/signintech/gopdf"
 
@@ -16,6 +14,7 @@ import (
 	"gjj/internal/platform/errs"
 	"gjj/internal/platform/ident"
 	"gjj/internal/platform/money"
+	"gjj/internal/platform/pdfkit"
 )
 
 // Errors of the settlement certificate.
@@ -77,55 +76,27 @@ func (s *Service) SettlementPDF(ctx context.Context, l *Loan, w io.Writer) error
 	return RenderSettlementPDF(st, w)
 }
 
-var fontCache sync.Map
-
-func loadFont() ([]byte, error) {
-	paths := deposit.FontCandidates
-	if deposit.PDFFontPath != "" {
-		paths = []string{deposit.PDFFontPath}
-	}
-	for _, p := range paths {
-		if b, ok := fontCache.Load(p); ok {
-			return b.([]byte), nil
-		}
-		if b, err := os.ReadFile(p); err == nil {
-			fontCache.Store(p, b)
-			return b, nil
-		}
-	}
-	return nil, ErrPDFFont.With("font_paths", strings.Join(paths, ", "))
-}
-
-// RenderSettlementPDF draws the certificate. It never panics.
+// RenderSettlementPDF draws the certificate with the font of the deposit
+// certificates. It never panics. Errors: ErrPDFFont, ErrPDFGlyph, write
+// errors.
 func RenderSettlementPDF(st *Settlement, w io.Writer) (err error) {
-	font, err := loadFont()
+	font, _, err := pdfkit.LoadFont(deposit.PDFFontPath, deposit.FontCandidates)
 	if err != nil {
-		return err
+		var fe *pdfkit.FontError
+		errors.As(err, &fe)
+		return ErrPDFFont.With("font_paths", strings.Join(fe.Paths, ", "))
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("loan: render settlement %s: %v", st.LoanNo, p)
-		}
-	}()
-	missing := map[rune]bool{}
-	pdf := &gopdf.GoPdf{}
-	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
-	pdf.SetInfo(gopdf.PdfInfo{Title: "住房公积金贷款结清证明 " + st.LoanNo, Author: st.Center, Creator: "gjj", Producer: "gjj"})
-	if err := pdf.AddTTFFontDataWithOption("body", font, gopdf.TtfOption{OnGlyphNotFound: func(r rune) { missing[r] = true }}); err != nil {
+	defer pdfkit.Recover(&err, "loan: render settlement "+st.LoanNo)
+	d, err := pdfkit.New(pdfkit.Info{Title: "住房公积金贷款结清证明 " + st.LoanNo, Author: st.Center}, font)
+	if err != nil {
 		return ErrPDFFont.Wrap(err)
 	}
+	pdf := d.PDF
 	pdf.AddPage()
-	const left, width = 62.0, 595.28 - 124
-	var werr error
+	const left, width = 62.0, pdfkit.PageW - 124
 	put := func(x, y float64, size float64, s string, align int, wdt float64) {
-		if werr != nil {
-			return
-		}
-		if werr = pdf.SetFont("body", "", size); werr != nil {
-			return
-		}
-		pdf.SetXY(x, y)
-		werr = pdf.CellWithOption(&gopdf.Rect{W: wdt, H: size + 4}, s, gopdf.CellOption{Align: align})
+		d.Font(size)
+		d.Box(x, y, wdt, size+4, s, align)
 	}
 	put(left, 70, 22, "住房公积金个人住房贷款结清证明", gopdf.Center, width)
 	put(left, 110, 11, "证明编号：JQ"+st.LoanNo, gopdf.Right, width)
@@ -159,16 +130,11 @@ func RenderSettlementPDF(st *Settlement, w io.Writer) (err error) {
 	}
 	put(cx-rad, cy-8, 10, "业务专用章", gopdf.Center, 2*rad)
 	pdf.SetTextColor(0, 0, 0)
-	if werr != nil {
-		return werr
+	if err := d.Err(); err != nil {
+		return err
 	}
-	if len(missing) > 0 {
-		var chars []string
-		for r := range missing {
-			chars = append(chars, string(r))
-		}
-		return ErrPDFGlyph.With("chars", strings.Join(chars, ""))
+	if chars := d.Missing(); chars != "" {
+		return ErrPDFGlyph.With("chars", chars)
 	}
-	_, err = pdf.WriteTo(w)
-	return err
+	return d.WriteTo(w)
 }
