@@ -261,6 +261,11 @@ func (h *handler) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 			return fmt.Errorf("access check: %w", err)
 		}
 		if !ok {
+			// The console's home is the dashboard; staff without it (sysadmin,
+			// hotline agents) are sent to the first page their menu offers.
+			if home := h.home(c); c.Path() == "/admin/" && req.Method == http.MethodGet && home != "" && home != "/admin/" {
+				return c.Redirect(http.StatusSeeOther, home)
+			}
 			return h.refuse(c, access.ErrForbidden, "forbidden")
 		}
 		err = next(c)

@@ -83,6 +83,13 @@ func TestRoles(t *testing.T) {
 						lacks(t, p, "无权访问")
 						return
 					}
+					if pg.path == "/admin/" {
+						// Staff without the dashboard are sent to their first page.
+						if p.status != http.StatusSeeOther || p.header.Get("Location") != landing[name] {
+							t.Errorf("%s at /admin/: %d → %q, want 303 → %q", name, p.status, p.header.Get("Location"), landing[name])
+						}
+						return
+					}
 					html(t, p, http.StatusForbidden)
 					contains(t, p, "无权访问", "没有办理此业务的权限", `id="staff-name"`)
 					e, ok := lastAudit(t, a, "console.refused")

@@ -190,7 +190,12 @@ func (h *handler) startInterest(c echo.Context) error {
 				default:
 				}
 			})
-			if err != nil {
+			switch k := errs.KindOf(err); {
+			case err == nil:
+			case k == errs.Invalid || k == errs.Conflict:
+				// A refusal (bad year, too early…): the caller gets it as a 4xx.
+				slog.Info("interest settlement refused", "year", b.Year, "code", errs.CodeOf(err))
+			default:
 				slog.Error("interest settlement failed", "year", b.Year, "err", err)
 			}
 			select {

@@ -63,7 +63,16 @@ type session struct {
 	// Recorded is the expiry last written to user_session; the durable record
 	// is refreshed when the sliding expiry has moved a quarter TTL past it.
 	Recorded time.Time `json:"recorded"`
+	// Checked is when the durable record last confirmed the session is not
+	// revoked; a cached copy older than SessionRecheck is confirmed again.
+	Checked time.Time `json:"checked"`
 }
+
+// SessionRecheck bounds how long a session cached in the key-value store is
+// trusted without looking at user_session: a session revoked while Redis was
+// unreachable (the cached copy could not be deleted) stops working within
+// this time once Redis is back.
+const SessionRecheck = time.Minute
 
 // NewSession starts a session for p on the channel and returns its opaque
 // token (never stored: the stores keep only its SHA-256) and expiry.
@@ -92,7 +101,7 @@ func (s *Service) NewSessionFrom(ctx context.Context, p Principal, channel strin
 		clip(cl.IP, 64), clip(cl.UserAgent, 200), now.Truncate(time.Microsecond), exp); err != nil {
 		return "", time.Time{}, fmt.Errorf("record session: %w", err)
 	}
-	v, _ := json.Marshal(session{Principal: p, Channel: channel, Expires: exp, Recorded: exp})
+	v, _ := json.Marshal(session{Principal: p, Channel: channel, Expires: exp, Recorded: exp, Checked: now})
 	if err := s.kv.Set(ctx, sessionKey(token), string(v), ttl); err != nil && !errors.Is(err, kv.ErrUnavailable) {
 		return "", time.Time{}, err
 	}
@@ -123,6 +132,17 @@ func (s *Service) Session(ctx context.Context, token, channel string) (*Principa
 		if err := json.Unmarshal([]byte(v), &ss); err != nil || ss.Channel != channel {
 			return nil, ErrNoSession
 		}
+		if now.Sub(ss.Checked) > SessionRecheck {
+			rec, err := s.sessionRecord(ctx, tokenHash(token))
+			if err != nil {
+				return nil, err
+			}
+			if rec == nil || rec.RevokedAt != nil || !rec.ExpiresAt.After(now) {
+				_ = s.kv.Del(ctx, key)
+				return nil, ErrNoSession // revoked while the key-value store was away
+			}
+			ss.Checked = now
+		}
 	} else {
 		rec, err := s.sessionRecord(ctx, tokenHash(token))
 		if err != nil {
@@ -135,7 +155,7 @@ func (s *Service) Session(ctx context.Context, token, channel string) (*Principa
 			return nil, fmt.Errorf("read session principal: %w", err)
 		}
 		ss.Principal.Level = rec.Level
-		ss.Channel, ss.Recorded = channel, rec.ExpiresAt
+		ss.Channel, ss.Recorded, ss.Checked = channel, rec.ExpiresAt, now
 	}
 	ss.Expires = now.Add(ttl).Truncate(time.Second)
 	if ss.Expires.Sub(ss.Recorded) > ttl/4 {

@@ -33,7 +33,7 @@ var matrix = []rule{
 	{method: "GET", prefix: "/admin/login", allow: everyone},
 	{method: "POST", prefix: "/admin/login", allow: everyone, cred: true},
 	{method: "POST", prefix: "/admin/logout", allow: everyone, cred: true},
-	{method: "GET", prefix: "/admin/$", allow: roles(paramMaker, paramChecker, reviewer, channelAdmin, auditor)},
+	{method: "GET", prefix: "/admin/$", allow: roles(sysadmin, paramMaker, paramChecker, reviewer, channelAdmin, hotlineAgent, auditor)},
 	{prefix: "/admin/accounts", allow: roles(reviewer)},
 	{prefix: "/admin/analytics", allow: roles(paramMaker, paramChecker, reviewer, auditor)},
 	{prefix: "/admin/audit", allow: roles(auditor)},

@@ -24,7 +24,7 @@ const (
 // Errors of sms_batch requests.
 var (
 	// ErrBadAudience: an audience other than the three above.
-	ErrBadAudience = errs.New(errs.Invalid, "change.bad_audience", "群发范围应为 open_account（全部正常缴存职工）、unit（某单位职工）或 open_loan（贷款未结清的借款人）")
+	ErrBadAudience = errs.New(errs.Invalid, "change.bad_audience", "群发范围应为 open_account（全部未销户的缴存职工）、unit（某单位职工）或 open_loan（贷款未结清的借款人）")
 	// ErrEmptyAudience: nobody in the audience has a usable reserved mobile.
 	ErrEmptyAudience = errs.New(errs.Invalid, "change.empty_audience", "该群发范围内没有可接收短信的人员")
 )
@@ -33,7 +33,7 @@ var (
 func AudienceName(a, unit string) string {
 	switch a {
 	case AudienceOpenAccount:
-		return "全部正常缴存职工"
+		return "全部未销户的缴存职工"
 	case AudienceUnit:
 		return "单位 " + unit + " 的职工"
 	case AudienceOpenLoan:
