@@ -40,8 +40,12 @@ func TestBranchScope(t *testing.T) {
 		p := html(t, branch.get(t, "/admin/accounts"), http.StatusOK)
 		contains(t, p, `href="/admin/accounts"`, `href="/admin/reviews/deferrals"`, "业务审核")
 		lacks(t, p, `href="/admin/"`, `href="/admin/batch"`, `href="/admin/reviews/preregistrations"`)
-		for _, path := range []string{"/admin/", "/admin/reviews/preregistrations", "/admin/batch", "/admin/workorders"} {
+		for _, path := range []string{"/admin/reviews/preregistrations", "/admin/batch", "/admin/workorders"} {
 			html(t, branch.get(t, path), http.StatusForbidden)
+		}
+		// No dashboard for branch staff: the console's home sends them to their first page.
+		if p := branch.get(t, "/admin/"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/admin/reviews/deferrals" {
+			t.Errorf("branch at /admin/: %d → %q", p.status, p.header.Get("Location"))
 		}
 		// Their branch: allowed.
 		contains(t, html(t, branch.get(t, lookup), http.StatusOK), "查询结果（共 1 条）", li.AccountNo)

@@ -164,7 +164,13 @@ func get(c *apitest.Client, t *testing.T, path string) apitest.Result {
 // API route.
 func TestSpecCoversRoutes(t *testing.T) {
 	doc, _ := apitest.Spec(t)
-	a := apitest.OpenApp(t, apitest.SQLite(t), withOps)
+	// Every optional channel on, so that its routes are served too (nothing
+	// here calls the WeChat API).
+	allOn := apitest.WithConfig(func(c *config.Config) {
+		c.WeChatAppID, c.WeChatSecret, c.WeChatToken = "wx0000000000000000", "spec-test-secret", "spec-test-token"
+		c.WeChatAPIBase, c.PublicURL = "http://127.0.0.1:9", "http://localhost:8080"
+	})
+	a := apitest.OpenApp(t, apitest.SQLite(t), withOps, allOn)
 	e, err := a.Server()
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gjj/internal/channel/catalog"
+	"gjj/internal/core/loan/schedule"
 	"gjj/internal/core/withdrawal/rules"
 	"gjj/internal/platform/date"
 	"gjj/internal/platform/errs"
@@ -120,6 +121,10 @@ const (
 	LoanRateSecondGT5Y      = "loan.rate.second.gt5y"
 	LoanLimitUnit           = "loan.limit_unit"
 	LoanReviewLevels        = "loan.review_levels"
+	// LoanInterestBasis is the interest basis of new loan plans (schedule.Bases:
+	// monthly, actual_360); the value in force on a loan's contract date is
+	// recorded on the loan.
+	LoanInterestBasis = "loan.interest_basis"
 
 	// §4.4: the channel gate's switch matrix and admission capacities
 	// (JSON documents, see internal/channel/catalog).
@@ -188,6 +193,7 @@ var registry = func() map[string]Spec {
 		fen(LoanLimitUnit, "可贷额度取整单位", 1, money.Yuan(10_000)),
 		// §3.13: review levels of a loan application (初审, 终审 …), each by a different reviewer.
 		integer(LoanReviewLevels, "贷款审批级数", 1, 3),
+		enum(LoanInterestBasis, "贷款计息方式（monthly 按月、actual_360 按实际天数/360）", schedule.Bases),
 
 		jsonDoc(ChannelMatrix, "渠道服务事项开关矩阵",
 			`JSON 对象：channels 给出每个渠道的总开关（true/false）；items 按服务事项代码给出 enabled（事项总开关）和 channels（各渠道的 enabled、可选的办理时间 hours 如 "08:30-17:30"、单笔限额 single_limit_fen 和单日限额 daily_limit_fen，单位为分，0 为不限）`,
@@ -454,6 +460,7 @@ var defaults = []seedVersion{
 	{LoanPrepayMaxPerYear, "2", defaultFrom},
 	{LoanLimitUnit, "100000", defaultFrom}, // 1,000 yuan
 	{LoanReviewLevels, "2", defaultFrom},
+	{LoanInterestBasis, "monthly", defaultFrom},
 
 	// domain.md §3.6 (PBOC). Second-home values are the published floors ("不低于").
 	{LoanRateFirstLE5Y, "27500", "2015-08-26"},

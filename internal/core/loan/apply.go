@@ -583,6 +583,18 @@ func (s *Service) Disburse(ctx context.Context, id int64) (*Loan, error) {
 	if a.Status != AppSigned {
 		return nil, ErrStatus.With("status", a.Status)
 	}
+	// The interest basis is the one in force on the contract date.
+	contracted, err := s.dates.Today(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.SignedOn != nil {
+		contracted = *a.SignedOn
+	}
+	basis, err := s.BasisOn(ctx, contracted)
+	if err != nil {
+		return nil, err
+	}
 	no := loanNo(id)
 	serial := "LN-" + no + "-DISB"
 	res, err := s.bank.PaySeller(ctx, exchange.SellerPayment{Serial: serial, AccountNo: a.SellerAccount, AccountName: a.SellerName,
@@ -616,7 +628,8 @@ func (s *Service) Disburse(ctx context.Context, id int64) (*Loan, error) {
 		if err != nil {
 			return nil, err
 		}
-		plan, err := schedule.Build(a.Amount, a.TermMonths, a.Rate, m)
+		dueDay := dueDayOf(today)
+		plan, err := buildPlan(basis, a.Amount, a.TermMonths, a.Rate, m, today, dueDay)
 		if err != nil {
 			return nil, err
 		}
@@ -632,7 +645,6 @@ func (s *Service) Disburse(ctx context.Context, id int64) (*Loan, error) {
 			}}); err != nil {
 			return nil, err
 		}
-		dueDay := min(today.Day(), 28)
 		maturity := dueDate(today, dueDay, len(plan.Periods))
 		var coID any
 		if a.CoPersonID != nil {
@@ -641,10 +653,12 @@ func (s *Service) Disburse(ctx context.Context, id int64) (*Loan, error) {
 		now := db.Now()
 		r, err := tx.ExecContext(ctx, `INSERT INTO loan (loan_no, application_id, person_id, account_no, co_person_id, co_account_no,
 			contract_no, ledger_code, home, method, principal_fen, balance_fen, contract_rate_ppm, rate_ppm, term_months, fixed_fen,
-			due_day, disbursed_on, maturity_on, status, repay_card, repriced_year, overdue_count, open_person_id, open_co_person_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+			due_day, disbursed_on, maturity_on, status, repay_card, repriced_year, overdue_count, open_person_id, open_co_person_id, created_at,
+			interest_basis)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
 			no, id, a.PersonID, a.AccountNo, coID, a.CoAccountNo, contractNo(id), code, string(a.Home), a.Method, a.Amount, a.Amount,
-			a.Rate, a.Rate, a.TermMonths, plan.Fixed, dueDay, today, maturity, LoanNormal, a.RepayCard, today.Year(), a.PersonID, coID, now)
+			a.Rate, a.Rate, a.TermMonths, plan.Fixed, dueDay, today, maturity, LoanNormal, a.RepayCard, today.Year(), a.PersonID, coID, now,
+			string(basis))
 		if err != nil {
 			return nil, fmt.Errorf("loan: insert loan %s: %w", no, err)
 		}
@@ -667,6 +681,7 @@ func (s *Service) Disburse(ctx context.Context, id int64) (*Loan, error) {
 		if _, err := s.audit.Append(ctx, tx, audit.Record{Action: "loan.disburse", Object: loanObject(no),
 			After: audit.Summary(map[string]any{"application_id": id, "amount_fen": a.Amount, "rate_ppm": a.Rate,
 				"term_months": a.TermMonths, "method": a.Method, "fixed_fen": plan.Fixed, "due_day": dueDay,
+				"interest_basis": string(basis),
 				"seller_account": ident.MaskCard(a.SellerAccount), "bank_serial": res.BankSerial})}); err != nil {
 			return nil, err
 		}

@@ -60,6 +60,9 @@ type Loan struct {
 	OverdueCount  int        `db:"overdue_count"` // 累计逾期期数
 	SettledOn     *date.Date `db:"settled_on"`
 	CreatedAt     time.Time  `db:"created_at"`
+	// InterestBasis is the plan's interest basis (schedule.Basis: monthly,
+	// actual_360), the policy value in force on the contract date.
+	InterestBasis string `db:"interest_basis"`
 }
 
 // StatusName is the Chinese name of the loan's status.
@@ -116,7 +119,7 @@ func (t *Txn) KindName() string {
 
 const loanCols = `id, loan_no, application_id, person_id, account_no, co_person_id, co_account_no, contract_no, ledger_code,
 	home, method, principal_fen, balance_fen, contract_rate_ppm, rate_ppm, term_months, fixed_fen, due_day, disbursed_on,
-	maturity_on, status, repay_card, repriced_year, overdue_count, settled_on, created_at`
+	maturity_on, status, repay_card, repriced_year, overdue_count, settled_on, created_at, interest_basis`
 
 func (s *Service) loanByNo(ctx context.Context, q db.Querier, no, lock string) (*Loan, error) {
 	var l Loan

@@ -315,7 +315,8 @@ func (s *Service) prepayReplay(ctx context.Context, personID int64, no, serial s
 
 // reamortise replaces the loan's scheduled instalments that fall due after
 // day by a plan of balance over at most n periods at the rate with the fixed
-// amount, and stores the loan's new fixed amount, rate and maturity. It
+// amount on the loan's recorded interest basis (actual_360: the days between
+// the stored due dates), and stores the loan's new fixed amount, rate and maturity. It
 // returns the periods and the fixed amount of the new plan.
 func (s *Service) reamortise(ctx context.Context, tx *db.Tx, l *Loan, day date.Date, balance money.Fen, rate int64,
 	fixed money.Fen, n int) (int, money.Fen, error) {
@@ -331,7 +332,7 @@ func (s *Service) reamortise(ctx context.Context, tx *db.Tx, l *Loan, day date.D
 	if err != nil {
 		return 0, 0, err
 	}
-	plan, err := schedule.Amortize(balance, n, rate, m, fixed)
+	plan, err := amortisePlan(l, first, balance, n, rate, m, fixed)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -91,6 +91,9 @@ type Quote struct {
 	Checks        []Check
 	Eligible      bool
 	Plan          *schedule.Plan // nil when Amount is zero
+	// Basis is the interest basis in force on the quote date; an actual_360
+	// plan assumes disbursement on that date.
+	Basis schedule.Basis
 
 	borrower, co *deposit.Employee
 }
@@ -246,8 +249,11 @@ func (s *Service) quote(ctx context.Context, q db.Querier, personID int64, in Qu
 	if qt.Amount == 0 {
 		qt.Amount = qt.Limit
 	}
+	if qt.Basis, err = s.BasisOn(ctx, today); err != nil {
+		return nil, err
+	}
 	if qt.Amount > 0 {
-		if qt.Plan, err = schedule.Build(qt.Amount, in.TermMonths, qt.Rate, m); err != nil {
+		if qt.Plan, err = buildPlan(qt.Basis, qt.Amount, in.TermMonths, qt.Rate, m, today, dueDayOf(today)); err != nil {
 			return nil, err
 		}
 	}

@@ -6,7 +6,9 @@
 // on prepaid principal, and overdue penalty interest (罚息).
 //
 // Money is money.Fen; annual rates are millionths (2.6% = 26000) as policy
-// stores them; the monthly rate is r = annual / 12. Every fraction is computed
+// stores them; the monthly rate is r = annual / 12 (the monthly basis; the
+// actual_360 basis of basis.go counts interest by days with a 360-day year
+// instead). Every fraction is computed
 // exactly with integer arithmetic (math/big where a product could overflow)
 // and rounded once, half up (四舍五入), to the fen — the module has no decimal
 // library, and exact rationals give the same results as one.
@@ -217,10 +219,16 @@ func Amortize(balance money.Fen, n int, rate int64, m Method, fixed money.Fen) (
 	if fixed <= 0 || fixed > MaxPrincipal*2 {
 		return nil, ErrPayment.With("fixed_fen", int64(fixed))
 	}
+	return amortize(balance, n, rate, m, fixed, func(_ int, b money.Fen) money.Fen { return MonthlyInterest(b, rate) })
+}
+
+// amortize is Amortize with the interest of period k (1-based) on the
+// balance b given by interest; the arguments are checked by the caller.
+func amortize(balance money.Fen, n int, rate int64, m Method, fixed money.Fen, interestOf func(k int, b money.Fen) money.Fen) (*Plan, error) {
 	p := &Plan{Method: m, Principal: balance, Rate: rate, Fixed: fixed, Periods: make([]Period, 0, n)}
 	b := balance
 	for k := 1; k <= n && b > 0; k++ {
-		interest := MonthlyInterest(b, rate)
+		interest := interestOf(k, b)
 		var principal money.Fen
 		if m == EqualInstalment {
 			principal = fixed - interest
