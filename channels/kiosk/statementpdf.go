@@ -87,7 +87,7 @@ func renderStatementPDF(sp statementPrint, w io.Writer) (err error) {
 		y += 16
 	}
 	text(left, min(y+24, 820), 9, sp.Center+" · 自助终端打印，仅供参考；正式证明请打印缴存证明（可在线核验）。")
-	return d.WriteTo(w)
+	return d.Output(w)
 }
 
 func amount(f money.Fen) string {

@@ -532,7 +532,7 @@ func RenderCertificatePDF(c *Certificate, w io.Writer, opt PDFOptions) (err erro
 	if chars := r.Missing(); chars != "" {
 		return ErrPDFGlyphMissing.With("chars", chars).With("font_path", fontPath)
 	}
-	return r.WriteTo(w)
+	return r.Output(w)
 }
 
 // certPDF draws one certificate page (pdfkit.Doc: the first drawing error

@@ -136,5 +136,5 @@ func RenderSettlementPDF(st *Settlement, w io.Writer) (err error) {
 	if chars := d.Missing(); chars != "" {
 		return ErrPDFGlyph.With("chars", chars)
 	}
-	return d.WriteTo(w)
+	return d.Output(w)
 }

@@ -187,9 +187,9 @@ func (d *Doc) Missing() string {
 	return b.String()
 }
 
-// WriteTo writes the document to w, or returns the drawing error without
+// Output writes the document to w, or returns the drawing error without
 // writing anything.
-func (d *Doc) WriteTo(w io.Writer) error {
+func (d *Doc) Output(w io.Writer) error {
 	if d.err != nil {
 		return d.err
 	}

@@ -123,7 +123,7 @@ func TestDraw(t *testing.T) {
 		t.Fatalf("missing %q err %v", d.Missing(), d.Err())
 	}
 	var buf bytes.Buffer
-	if err := d.WriteTo(&buf); err != nil {
+	if err := d.Output(&buf); err != nil {
 		t.Fatal(err)
 	}
 	text := pdfToText(t, bin, buf.Bytes())
@@ -161,7 +161,7 @@ func TestDraw(t *testing.T) {
 		t.Errorf("error did not stick: %v", e.Err())
 	}
 	buf.Reset()
-	if err := e.WriteTo(&buf); !errors.Is(err, boom) || buf.Len() != 0 {
+	if err := e.Output(&buf); !errors.Is(err, boom) || buf.Len() != 0 {
 		t.Errorf("written after an error: %v, %d bytes", err, buf.Len())
 	}
 }
