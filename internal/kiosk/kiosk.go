@@ -22,8 +22,8 @@ import (
 
 // Kiosk statuses.
 const (
-	StatusActive   = "active"
-	StatusDisabled = "disabled"
+	StatusActive   = signing.StatusActive
+	StatusDisabled = signing.StatusDisabled
 )
 
 // Errors of the registry.
