@@ -2,6 +2,7 @@ package gov
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"net/http"
 	"strings"
@@ -59,21 +60,7 @@ func (s *Service) certificateApplication(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	agencyID := signing.Client(c)
-	ids, err := normalise([]member{b.Applicant})
-	var accountNo string
-	if err == nil {
-		err = s.authorize(ctx, agencyID, b.AuthorizationRef, govshare.KindBasic, ids)
-	}
-	if err == nil {
-		accountNo, err = s.applicantAccount(c, b.Applicant.Name, ids[0])
-	}
-	masked := ""
-	if len(ids) == 1 {
-		masked = ident.MaskIDNumber(ids[0])
-	}
-	rec := audit.Record{Action: "gov.application", Object: clip("agency:"+agencyID+"/"+b.AuthorizationRef, audit.MaxObject)}
-	summary := map[string]any{"kind": "deposit_certificate", "applicant": masked}
+	accountNo, app, err := s.openApplication(c, b.AuthorizationRef, b.Applicant, govshare.KindBasic, "deposit_certificate")
 	if err == nil {
 		cert, ierr := s.d.Deposit.IssueCertificate(ctx, "", accountNo)
 		if ierr == nil {
@@ -81,9 +68,8 @@ func (s *Service) certificateApplication(c echo.Context) error {
 			if perr := s.d.Deposit.CertificatePDF(ctx, cert, &pdf); perr != nil {
 				return perr
 			}
-			summary["cert_no"] = cert.CertNo
-			rec.After = audit.Summary(summary)
-			if _, aerr := s.d.Audit.Write(ctx, rec); aerr != nil {
+			app.summary["cert_no"] = cert.CertNo
+			if aerr := s.acceptApplication(ctx, app); aerr != nil {
 				return aerr
 			}
 			return c.JSON(http.StatusCreated, map[string]any{"cert_no": cert.CertNo, "verify_code": cert.VerifyCode,
@@ -92,11 +78,57 @@ func (s *Service) certificateApplication(c echo.Context) error {
 		}
 		err = ierr
 	}
-	rec.Result = audit.ResultRefused
-	summary["code"] = errs.E(err).Code
-	rec.After = audit.Summary(summary)
+	return s.refuseApplication(ctx, app, err)
+}
+
+// application is the audit record of one application from the 政务服务
+// platform (action gov.application, object agency/authorization reference)
+// and the summary it will carry.
+type application struct {
+	rec     audit.Record
+	summary map[string]any
+}
+
+// openApplication starts the audit record of an application of the kind
+// (label names it in the record), checks that the agency's authorization
+// covers the kind and lists the applicant, and finds the applicant's account.
+// Errors: the authorization refusals, ErrApplicantUnknown.
+func (s *Service) openApplication(c echo.Context, ref string, applicant member, kind, label string) (string, *application, error) {
+	ctx := c.Request().Context()
+	agencyID := signing.Client(c)
+	ids, err := normalise([]member{applicant})
+	var accountNo string
+	if err == nil {
+		err = s.authorize(ctx, agencyID, ref, kind, ids)
+	}
+	if err == nil {
+		accountNo, err = s.applicantAccount(c, applicant.Name, ids[0])
+	}
+	masked := ""
+	if len(ids) == 1 {
+		masked = ident.MaskIDNumber(ids[0])
+	}
+	return accountNo, &application{
+		rec:     audit.Record{Action: "gov.application", Object: clip("agency:"+agencyID+"/"+ref, audit.MaxObject)},
+		summary: map[string]any{"kind": label, "applicant": masked},
+	}, err
+}
+
+// acceptApplication writes the record of an accepted application.
+func (s *Service) acceptApplication(ctx context.Context, app *application) error {
+	app.rec.After = audit.Summary(app.summary)
+	_, err := s.d.Audit.Write(ctx, app.rec)
+	return err
+}
+
+// refuseApplication writes the record of a refused application (not of an
+// internal failure) and returns err.
+func (s *Service) refuseApplication(ctx context.Context, app *application, err error) error {
+	app.rec.Result = audit.ResultRefused
+	app.summary["code"] = errs.E(err).Code
+	app.rec.After = audit.Summary(app.summary)
 	if e := errs.E(err); e.Kind != errs.Internal && e.Kind != "" {
-		if _, aerr := s.d.Audit.Write(ctx, rec); aerr != nil {
+		if _, aerr := s.d.Audit.Write(ctx, app.rec); aerr != nil {
 			return aerr
 		}
 	}

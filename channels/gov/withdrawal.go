@@ -5,11 +5,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"gjj/internal/audit"
 	"gjj/internal/core/withdrawal"
 	"gjj/internal/govshare"
-	"gjj/internal/platform/errs"
-	"gjj/internal/platform/ident"
 	"gjj/internal/platform/web"
 	"gjj/internal/signing"
 )
@@ -70,45 +67,22 @@ func (s *Service) retirementApplication(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	agencyID := signing.Client(c)
-	ids, err := normalise([]member{b.Applicant})
-	var accountNo string
-	if err == nil {
-		err = s.authorize(ctx, agencyID, b.AuthorizationRef, govshare.KindRetirementWithdrawal, ids)
-	}
-	if err == nil {
-		accountNo, err = s.applicantAccount(c, b.Applicant.Name, ids[0])
-	}
-	masked := ""
-	if len(ids) == 1 {
-		masked = ident.MaskIDNumber(ids[0])
-	}
-	rec := audit.Record{Action: "gov.application", Object: clip("agency:"+agencyID+"/"+b.AuthorizationRef, audit.MaxObject)}
-	summary := map[string]any{"kind": govshare.KindRetirementWithdrawal, "applicant": masked}
+	accountNo, app, err := s.openApplication(c, b.AuthorizationRef, b.Applicant, govshare.KindRetirementWithdrawal, govshare.KindRetirementWithdrawal)
 	var r *withdrawal.Receipt
 	if err == nil {
 		r, err = s.d.Withdrawal.FileForAgency(ctx, c.Request().Header.Get(KeyHeader), withdrawal.AgencyApplication{
-			AccountNo: accountNo, AgencyID: agencyID, AuthorizationRef: b.AuthorizationRef,
+			AccountNo: accountNo, AgencyID: signing.Client(c), AuthorizationRef: b.AuthorizationRef,
 			Input: withdrawal.Input{Reason: RetirementReason, BankCard: b.BankCard}})
 	}
 	if err != nil {
-		rec.Result = audit.ResultRefused
-		summary["code"] = errs.E(err).Code
-		rec.After = audit.Summary(summary)
-		if e := errs.E(err); e.Kind != errs.Internal && e.Kind != "" {
-			if _, aerr := s.d.Audit.Write(ctx, rec); aerr != nil {
-				return aerr
-			}
-		}
-		return err
+		return s.refuseApplication(ctx, app, err)
 	}
-	summary["withdrawal_id"], summary["status"] = r.ID, r.Status
+	app.summary["withdrawal_id"], app.summary["status"] = r.ID, r.Status
 	if r.Replayed {
-		summary["replayed"] = true
+		app.summary["replayed"] = true
 		c.Response().Header().Set("Idempotent-Replayed", "true")
 	}
-	rec.After = audit.Summary(summary)
-	if _, err := s.d.Audit.Write(ctx, rec); err != nil {
+	if err := s.acceptApplication(ctx, app); err != nil {
 		return err
 	}
 	checks := make([]checkView, len(r.Checks))
